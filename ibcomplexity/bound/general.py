@@ -253,7 +253,7 @@ def general_bound(
     R = check_positive("radius", radius)
     d = check_positive("delta", delta)
     B_ = check_positive("B", B)
-    inputs = dict(n=n, m=m, radius=R, delta=d, P=P, D=D, B=B_, target_error=eps)
+    inputs = dict(n=n, m=m, R=R, delta=d, P=P, D=D, B=B_, target_error=eps)
     return _general(
         log_eps=math.log(eps),
         log_n=_log("n", n),
@@ -301,7 +301,7 @@ def classification_bound(
     R = check_positive("radius", radius)
     d = check_positive("delta", delta)
     D = conv.output_dimension(C)
-    inputs = dict(n=n_, m=m_, radius=R, delta=d, classes=C, target_error=eps)
+    inputs = dict(n=n_, m=m_, R=R, delta=d, classes=C, target_error=eps)
     return _general(
         log_eps=math.log(eps),
         log_n=math.log(n_),

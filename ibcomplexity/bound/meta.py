@@ -132,7 +132,7 @@ def meta_learning_bound(
         drawers=d_,
         m_inner=m0,
         m_outer=m1,
-        radius=R,
+        R=R,
         delta=d,
         target_error=eps,
         n=n,

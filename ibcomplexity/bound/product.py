@@ -61,7 +61,7 @@ def product_bound(
         second=second.name,
         n=n,
         m=first.m + second.m,
-        radius=math.hypot(first.radius, second.radius),
+        R=math.hypot(first.radius, second.radius),
         delta=first.delta,
         classes=C,
         target_error=first.target_error,

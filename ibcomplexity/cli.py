@@ -1,0 +1,395 @@
+"""The ``ibc`` command line: parse, call the library, print a table or one JSON object.
+
+Exit status: 0 on success; 2 with a one-line ``ibc: error: ...`` on bad input; 130 when interrupted.
+Progress bars go to stderr (only on a terminal), so ``--json`` output on stdout stays clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ibcomplexity._validation import InputError
+
+__all__ = ["main"]
+
+DEFAULT_DATASET_TARGET_ERROR = 0.01
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (argparse's default prints the whole usage first)."""
+
+    def error(self, message: str):  # noqa: D401
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+# ----------------------------------------------------------------------------------- output
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str], Callable[[int, int], None]]]:
+    """Yield a factory ``task(description) -> callback(done, total)`` driving rich progress bars."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda description: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as bar:
+
+        def factory(description: str) -> Callable[[int, int], None]:
+            task_id = bar.add_task(description, total=None)
+
+            def update(done: int, total: int) -> None:
+                bar.update(task_id, completed=done, total=total)
+
+            return update
+
+        yield factory
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, int) and abs(v) >= 10**7:
+        return f"{float(v):.6g}"
+    return str(v)
+
+
+def _bound_table(result, title: str):
+    from rich.table import Table
+
+    t = Table(title=title, show_header=True, header_style="bold")
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    t.add_row("[bold]inductive-bias complexity[/bold]", f"[bold]{result.formatted()}[/bold]")
+    if not result.vacuous:
+        t.add_row(f"log10({result.unit})", f"{result.log10_value:.6f}")
+    t.add_row("task family", result.task)
+    t.add_row("convention", result.convention)
+    for k, v in result.inputs.items():
+        t.add_row(f"input {k}", _fmt(v))
+    terms = result.terms.as_dict()
+    for k in ("M", "K", "E", "dim", "dim_q", "L_f", "W", "bracket"):
+        if terms.get(k) is not None:
+            t.add_row(f"term {k}", _fmt(terms[k]))
+    return t
+
+
+def _stats_table(stats):
+    from rich.table import Table
+
+    t = Table(title=f"Task statistics of {stats.dataset} (seed {stats.seed})", header_style="bold")
+    t.add_column("statistic")
+    t.add_column("value", justify="right")
+    t.add_column("how", justify="left")
+    md = stats.intrinsic_dimension
+    rd = stats.resolution
+    t.add_row("n (distinct points)", str(stats.n), f"{stats.duplicates_dropped} exact duplicates dropped")
+    t.add_row("classes", str(stats.classes), "")
+    t.add_row("R (radius)", f"{stats.radius:.6g}", "max L2 norm of a point")
+    t.add_row(
+        "m (intrinsic dim.)",
+        f"{md.value:.4f} -> {md.rounded}",
+        f"{md.method}, k={md.k}, {md.num_queries} queries over {md.num_points} points",
+    )
+    t.add_row("delta (resolution)", f"{rd.delta:.6g}", f"{rd.method}, {rd.num_pairs} cross-class pairs")
+    return t
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+def _add_stats_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("statistics from data")
+    g.add_argument("--seed", type=int, default=0, help="seed for every random choice (default 0)")
+    g.add_argument("--k", type=int, default=5, help="neighbours for the intrinsic-dimension MLE (default 5)")
+    g.add_argument(
+        "--num-queries", type=int, default=None, help="query points for the MLE (default: all points)"
+    )
+    g.add_argument(
+        "--delta-method",
+        choices=("exact", "subset", "extreme-value"),
+        default="exact",
+        help="how to estimate delta (default: exact minimum over all cross-class pairs)",
+    )
+
+
+def _compute_stats(args, progress_factory):
+    from ibcomplexity.stats import task_statistics
+    from ibcomplexity.tasks import load_dataset
+
+    data = load_dataset(args.dataset)
+    return task_statistics(
+        data.x,
+        data.y,
+        seed=args.seed,
+        k=args.k,
+        num_queries=args.num_queries,
+        delta_method=args.delta_method.replace("-", "_"),
+        dataset=data.name,
+        progress=progress_factory("statistics"),
+    )
+
+
+def _cmd_stats(args) -> int:
+    with _progress(not args.quiet) as pf:
+        stats = _compute_stats(args, pf)
+    if args.json:
+        _print_json(stats.as_dict())
+    else:
+        _console().print(_stats_table(stats))
+    return 0
+
+
+def _parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--set expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(f"--set {key}: value {value!r} is not a number") from None
+    return out
+
+
+def _cmd_bound(args) -> int:
+    from ibcomplexity.bound import classification_bound
+    from ibcomplexity.tasks.cards import bound_from_card, load_card, product_bound_from_cards
+
+    if (args.card is None) == (args.dataset is None):
+        raise InputError("give exactly one of --card NAME_OR_PATH or --dataset SPEC")
+    payload: dict[str, Any] = {}
+    stats = None
+    if args.card is not None:
+        card = load_card(args.card)
+        if args.set:
+            card = card.with_statistics(**_parse_overrides(args.set))
+        if args.product_with:
+            other = load_card(args.product_with)
+            if args.target_error is not None:
+                card = card.with_statistics(target_error=args.target_error)
+            result = product_bound_from_cards(card, other, convention=args.convention, unit=args.unit)
+            title = f"Model-agnostic bound: product task {card.name} x {other.name}"
+        else:
+            result = bound_from_card(card, target_error=args.target_error, convention=args.convention, unit=args.unit)
+            title = f"Model-agnostic bound: {card.title}"
+        payload["source"] = {"card": card.name, "path": card.path, "provenance": dict(card.provenance)}
+        if card.reference:
+            payload["source"]["reference"] = dict(card.reference)
+    else:
+        if args.set or args.product_with:
+            raise InputError("--set and --product-with apply to --card only")
+        with _progress(not args.quiet) as pf:
+            stats = _compute_stats(args, pf)
+        eps = DEFAULT_DATASET_TARGET_ERROR if args.target_error is None else args.target_error
+        result = classification_bound(
+            n=stats.n,
+            m=stats.intrinsic_dimension.rounded,
+            radius=stats.radius,
+            delta=stats.resolution.delta,
+            classes=stats.classes,
+            target_error=eps,
+            convention=args.convention,
+            unit=args.unit,
+        )
+        title = f"Model-agnostic bound: {stats.dataset}"
+        payload["source"] = {"dataset": stats.dataset}
+        payload["statistics"] = stats.as_dict()
+    if args.json:
+        _print_json({**result.as_dict(), **payload})
+    else:
+        console = _console()
+        if stats is not None:
+            console.print(_stats_table(stats))
+        console.print(_bound_table(result, title))
+        if result.vacuous:
+            console.print(f"[yellow]{result.message}[/yellow]")
+    return 0
+
+
+def _cmd_cards(args) -> int:
+    from ibcomplexity.tasks.cards import bound_from_card, card_names, load_card
+
+    rows = []
+    for name in card_names():
+        card = load_card(name)
+        r = bound_from_card(card, convention="reference")
+        rows.append(
+            dict(
+                name=name,
+                task=card.task,
+                title=card.title,
+                path=card.path,
+                reference_bits=card.reference.get("bits"),
+                bound_reference_convention=r.formatted(),
+                log10_bits_reference_convention=r.log10_bits,
+            )
+        )
+    if args.json:
+        _print_json({"cards": rows})
+        return 0
+    from rich.table import Table
+
+    t = Table(title="Data cards (bound in the reference convention)", header_style="bold")
+    for col in ("name", "task", "title", "published", "computed here"):
+        t.add_column(col)
+    for r in rows:
+        pub = f"{float(r['reference_bits']):g}" if r["reference_bits"] is not None else "-"
+        t.add_row(r["name"], r["task"], r["title"], pub, r["bound_reference_convention"])
+    _console().print(t)
+    return 0
+
+
+def _cmd_estimate(args) -> int:
+    """The README's main job: statistics of a dataset and its bound in both conventions."""
+    from ibcomplexity.bound import DEFAULT_CONVENTION, classification_bound
+
+    with _progress(not args.quiet) as pf:
+        stats = _compute_stats(args, pf)
+    results = {}
+    for conv in dict.fromkeys((DEFAULT_CONVENTION, "reference")):
+        results[conv] = classification_bound(
+            n=stats.n,
+            m=stats.intrinsic_dimension.rounded,
+            radius=stats.radius,
+            delta=stats.resolution.delta,
+            classes=stats.classes,
+            target_error=args.target_error,
+            convention=conv,
+        )
+    payload = {
+        "dataset": stats.dataset,
+        "seed": stats.seed,
+        "target_error": args.target_error,
+        "statistics": stats.as_dict(),
+        "bound": {conv: r.as_dict() for conv, r in results.items()},
+    }
+    if args.out is not None:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "estimate.json").write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    if args.json:
+        _print_json(payload)
+        return 0
+    from rich.table import Table
+
+    console = _console()
+    console.print(_stats_table(stats))
+    t = Table(title=f"Inductive-bias complexity of {stats.dataset} at target error {args.target_error:g}")
+    t.add_column("estimate")
+    t.add_column("convention")
+    t.add_column("bits", justify="right")
+    t.add_column("log10(bits)", justify="right")
+    for conv, r in results.items():
+        t.add_row(
+            "model-agnostic upper bound (ICML 2023)",
+            conv + (" (default)" if conv == DEFAULT_CONVENTION else ""),
+            r.formatted(),
+            "-" if r.vacuous else f"{r.log10_bits:.4f}",
+        )
+    console.print(t)
+    if args.out is not None:
+        console.print(f"wrote {Path(args.out) / 'estimate.json'}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------- parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION
+
+    p = _Parser(
+        prog="ibc",
+        description="Inductive-bias complexity of machine-learning tasks (bits a model designer "
+        "must supply beyond the training data to reach a target error).",
+    )
+    p.add_argument("--version", action="version", version="ibcomplexity 0.1.0")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    dataset_help = "dataset spec: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS | npz:FILE"
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        sp.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    b = sub.add_parser("bound", help="the model-agnostic bound from a data card or from data")
+    src = b.add_argument_group("source (exactly one)")
+    src.add_argument("--card", help="bundled card name (see 'ibc cards') or path to a card YAML")
+    src.add_argument("--dataset", help=dataset_help)
+    b.add_argument("--target-error", type=float, default=None, help="target error eps (default: the card's; 0.01 for data)")
+    b.add_argument(
+        "--convention",
+        choices=tuple(CONVENTIONS),
+        default=DEFAULT_CONVENTION,
+        help=f"bound convention (default {DEFAULT_CONVENTION}; 'reference' reproduces the paper)",
+    )
+    b.add_argument("--unit", choices=("bits", "nats"), default="bits")
+    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a card statistic")
+    b.add_argument("--product-with", metavar="CARD", help="bound for the product task CARD x (this card)")
+    _add_stats_options(b)
+    common(b)
+    b.set_defaults(func=_cmd_bound)
+
+    s = sub.add_parser("stats", help="task statistics (R, m, delta) of a dataset")
+    s.add_argument("--dataset", required=True, help=dataset_help)
+    _add_stats_options(s)
+    common(s)
+    s.set_defaults(func=_cmd_stats)
+
+    c = sub.add_parser("cards", help="list the bundled data cards")
+    common(c)
+    c.set_defaults(func=_cmd_cards)
+
+    e = sub.add_parser("estimate", help="the main job: statistics and inductive-bias complexity of a dataset")
+    e.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
+    e.add_argument("--target-error", type=float, default=DEFAULT_DATASET_TARGET_ERROR)
+    e.add_argument("--out", default=None, help="directory to write estimate.json to")
+    _add_stats_options(e)
+    common(e)
+    e.set_defaults(func=_cmd_estimate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ibc`` console script."""
+    try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return args.func(args)
+    except InputError as e:
+        sys.stderr.write(f"ibc: error: {e}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("ibc: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""Data cards: a task's statistics with their provenance, enough to evaluate the bound without data.
+
+A card is a YAML file (see ``data_cards/`` in the repository; they are installed with the package)::
+
+    name: mnist
+    title: MNIST handwritten digits
+    task: classification            # classification | rl | cartpole | meta
+    description: |
+      Human-readable description of the task and where the numbers come from.
+    statistics:
+      n: {value: 60000, provenance: paper, note: training-set size}
+      delta: {value: 2.39, provenance: computed, command: "ibc stats --dataset mnist:DIR --json"}
+      ...
+    reference:                      # optional: the published bound for this card
+      bits: 1.4848e16
+      convention: reference
+      source: Boopathy et al., ICML 2023
+
+Every statistic is a mapping with a ``value`` and a ``provenance`` (``paper`` or ``computed``; a
+computed value must give the ``command`` that computed it). :func:`load_card` validates the whole
+card against the schema of its task family and rejects it with the offending field named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ibcomplexity._validation import InputError, check_int, check_positive
+from ibcomplexity.bound import (
+    DEFAULT_CONVENTION,
+    ClassificationTask,
+    cartpole_bound,
+    classification_bound,
+    meta_learning_bound,
+    product_bound,
+    rl_bound,
+)
+from ibcomplexity.results import BoundResult
+
+__all__ = ["Card", "load_card", "card_names", "card_paths", "bound_from_card", "product_bound_from_cards"]
+
+PROVENANCES = ("paper", "computed")
+
+
+def _count(name, v):
+    return check_int(name, v)
+
+
+def _positive(name, v):
+    return check_positive(name, v)
+
+
+def _at_least_one(name, v):
+    x = check_positive(name, v)
+    if x < 1:
+        raise InputError(f"{name} must be >= 1, got {v!r}")
+    return x
+
+
+def _classes(name, v):
+    return check_int(name, v, minimum=2)
+
+
+def _alphabets(name, v):
+    if not isinstance(v, Mapping) or not v:
+        raise InputError(f"{name} must be a non-empty mapping alphabet -> number of characters")
+    return {str(k): check_int(f"{name}.{k}", c) for k, c in v.items()}
+
+
+#: Required statistics of each task family and the check each value must pass.
+SCHEMAS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
+    "classification": dict(
+        n=_count, m=_at_least_one, radius=_positive, delta=_positive, classes=_classes, target_error=_positive
+    ),
+    "rl": dict(obs_dim=_count, action_dim=_count, n=_count, delta=_positive, target_error=_positive),
+    "cartpole": dict(observations=_count, n=_count, delta=_positive, target_error=_positive),
+    "meta": dict(
+        ways=_classes,
+        drawers=_count,
+        m_inner=_at_least_one,
+        m_outer=_at_least_one,
+        radius=_positive,
+        delta=_positive,
+        target_error=_positive,
+        alphabets=_alphabets,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """A validated data card.
+
+    Attributes:
+      name: short name (``mnist``).
+      title: one-line title.
+      task: task family (``classification``, ``rl``, ``cartpole``, ``meta``).
+      description: human-readable description.
+      statistics: the validated statistic values by name.
+      provenance: per statistic, ``{"provenance": ..., "note": ..., "command": ...}``.
+      reference: the published result, if the card records one.
+      path: where the card was read from.
+    """
+
+    name: str
+    title: str
+    task: str
+    description: str
+    statistics: Mapping[str, Any]
+    provenance: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    reference: Mapping[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+    def with_statistics(self, **overrides: Any) -> Card:
+        """A copy with some statistics replaced (validated; provenance becomes ``override``)."""
+        schema = SCHEMAS[self.task]
+        stats = dict(self.statistics)
+        prov = {k: dict(v) for k, v in self.provenance.items()}
+        for key, value in overrides.items():
+            if key not in schema:
+                raise InputError(
+                    f"card {self.name}: unknown statistic {key!r} for a {self.task} card; "
+                    f"known: {', '.join(schema)}"
+                )
+            stats[key] = schema[key](key, value)
+            prov[key] = {"provenance": "override"}
+        return Card(self.name, self.title, self.task, self.description, stats, prov, self.reference, self.path)
+
+    def classification_task(self) -> ClassificationTask:
+        """The card as a :class:`~ibcomplexity.bound.ClassificationTask` (classification cards only)."""
+        if self.task != "classification":
+            raise InputError(f"card {self.name} is a {self.task} card, not a classification card")
+        s = self.statistics
+        return ClassificationTask(
+            n=s["n"], m=s["m"], radius=s["radius"], delta=s["delta"], classes=s["classes"],
+            target_error=s["target_error"], name=self.name,
+        )
+
+
+def card_paths() -> dict[str, Path]:
+    """All bundled cards by name (installed copy, or the repository's ``data_cards/``)."""
+    dirs = []
+    packaged = resources.files("ibcomplexity") / "_cards"
+    if packaged.is_dir():
+        dirs.append(Path(str(packaged)))
+    repo = Path(__file__).resolve().parents[2] / "data_cards"
+    if repo.is_dir():
+        dirs.append(repo)
+    found: dict[str, Path] = {}
+    for d in dirs:
+        for p in sorted(d.glob("*.yaml")):
+            found.setdefault(p.stem, p)
+    return found
+
+
+def card_names() -> list[str]:
+    """Names of the bundled cards."""
+    return sorted(card_paths())
+
+
+def _parse(raw: Any, where: str) -> Card:
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{where}: a card must be a YAML mapping, got {type(raw).__name__}")
+    for key in ("name", "title", "task", "description", "statistics"):
+        if key not in raw:
+            raise InputError(f"{where}: missing field {key!r}")
+    for key in ("name", "title", "description"):
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise InputError(f"{where}: field {key!r} must be a non-empty string")
+    unknown = set(raw) - {"name", "title", "task", "description", "statistics", "reference", "computed"}
+    if unknown:
+        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    task = raw["task"]
+    if task not in SCHEMAS:
+        raise InputError(f"{where}: field 'task' must be one of {', '.join(SCHEMAS)}, got {task!r}")
+    schema = SCHEMAS[task]
+    stats_raw = raw["statistics"]
+    if not isinstance(stats_raw, Mapping):
+        raise InputError(f"{where}: field 'statistics' must be a mapping")
+    missing = [k for k in schema if k not in stats_raw]
+    if missing:
+        raise InputError(f"{where}: missing statistic(s) {', '.join('statistics.' + k for k in missing)}")
+    extra = [k for k in stats_raw if k not in schema]
+    if extra:
+        raise InputError(
+            f"{where}: unknown statistic(s) {', '.join('statistics.' + str(k) for k in extra)} "
+            f"for a {task} card"
+        )
+    stats, prov = {}, {}
+    for key, check in schema.items():
+        entry = stats_raw[key]
+        field_name = f"statistics.{key}"
+        if not isinstance(entry, Mapping) or "value" not in entry:
+            raise InputError(f"{where}: {field_name} must be a mapping with a 'value' and a 'provenance'")
+        p = entry.get("provenance")
+        if p not in PROVENANCES:
+            raise InputError(f"{where}: {field_name}.provenance must be one of {PROVENANCES}, got {p!r}")
+        if p == "computed" and not entry.get("command"):
+            raise InputError(f"{where}: {field_name} is computed but gives no 'command' that computed it")
+        try:
+            stats[key] = check(f"{field_name}.value", entry["value"])
+        except InputError as e:
+            raise InputError(f"{where}: {e}") from None
+        prov[key] = {k: str(v) for k, v in entry.items() if k != "value"}
+    reference = raw.get("reference") or {}
+    if reference:
+        if not isinstance(reference, Mapping) or "bits" not in reference:
+            raise InputError(f"{where}: field 'reference' must be a mapping with 'bits'")
+        try:
+            check_positive("reference.bits", float(reference["bits"]))
+        except (TypeError, ValueError) as e:
+            raise InputError(f"{where}: reference.bits must be a positive number ({e})") from None
+    return Card(
+        name=raw["name"],
+        title=raw["title"].strip(),
+        task=task,
+        description=raw["description"].strip(),
+        statistics=stats,
+        provenance=prov,
+        reference=dict(reference),
+        path=where,
+    )
+
+
+def load_card(name_or_path: str | Path) -> Card:
+    """Load and validate a card by bundled name (``mnist``) or by path to a YAML file.
+
+    Raises:
+      InputError: unknown name, unreadable file, invalid YAML, or a card that fails the schema
+        (the message names the field).
+    """
+    paths = card_paths()
+    key = str(name_or_path)
+    if key.lower() in paths:
+        path = paths[key.lower()]
+    else:
+        path = Path(key)
+        if not path.is_file():
+            raise InputError(f"no card named {key!r} and no such file; bundled cards: {', '.join(sorted(paths))}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read card ({e})") from None
+    return _parse(raw, str(path))
+
+
+def bound_from_card(
+    card: Card | str,
+    *,
+    target_error: float | None = None,
+    convention: str = DEFAULT_CONVENTION,
+    unit: str = "bits",
+) -> BoundResult:
+    """Evaluate the model-agnostic bound from a card alone (no data needed).
+
+    Args:
+      card: a :class:`Card` or a name/path for :func:`load_card`.
+      target_error: overrides the card's target error.
+      convention: bound convention (ignored by the torus forms, which have a single form).
+      unit: ``"bits"`` or ``"nats"``.
+    """
+    c = load_card(card) if not isinstance(card, Card) else card
+    s = dict(c.statistics)
+    if target_error is not None:
+        s["target_error"] = check_positive("target_error", target_error)
+    if c.task == "classification":
+        return classification_bound(
+            n=s["n"], m=s["m"], radius=s["radius"], delta=s["delta"], classes=s["classes"],
+            target_error=s["target_error"], convention=convention, unit=unit,
+        )
+    if c.task == "rl":
+        return rl_bound(
+            obs_dim=s["obs_dim"], action_dim=s["action_dim"], n=s["n"], delta=s["delta"],
+            target_error=s["target_error"], unit=unit,
+        )
+    if c.task == "cartpole":
+        return cartpole_bound(
+            s["observations"], n=s["n"], delta=s["delta"], target_error=s["target_error"], unit=unit
+        )
+    return meta_learning_bound(
+        alphabet_sizes=s["alphabets"], ways=s["ways"], drawers=s["drawers"], m_inner=s["m_inner"],
+        m_outer=s["m_outer"], radius=s["radius"], delta=s["delta"], target_error=s["target_error"],
+        convention=convention, unit=unit,
+    )
+
+
+def product_bound_from_cards(
+    first: Card | str, second: Card | str, *, convention: str = DEFAULT_CONVENTION, unit: str = "bits"
+) -> BoundResult:
+    """The bound for the product of two classification cards (asymmetric: eps and delta from ``first``)."""
+    a = load_card(first) if not isinstance(first, Card) else first
+    b = load_card(second) if not isinstance(second, Card) else second
+    return product_bound(a.classification_task(), b.classification_task(), convention=convention, unit=unit)
+
+

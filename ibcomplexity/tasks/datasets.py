@@ -1,0 +1,518 @@
+"""Labelled datasets and their loaders: the first step of dataset spec -> task -> bits.
+
+A :class:`Dataset` is a flat ``(n, d)`` float32 feature matrix with int64 labels, plus where it came
+from and how it was scaled, so that every statistic computed from it can be traced back. Loaders:
+
+* :func:`load_digits` -- scikit-learn's real 8x8 digits, the embedded default (no files needed);
+* :func:`load_mnist` / :func:`load_idx` -- the standard IDX files of MNIST-like datasets
+  (MNIST, Fashion-MNIST, KMNIST), raw or gzip-compressed;
+* :func:`load_npz` -- any ``.npz`` with an image/feature array and a label array;
+* :meth:`Dataset.from_arrays` -- numpy arrays already in memory.
+
+:func:`load_dataset` parses the string specs used by the CLI and the experiments
+(see :func:`dataset_specs_help`).
+
+Scaling convention: 8-bit images (``uint8``) are divided by 255 to land in ``[0, 1]``; the
+digits' 0..16 intensities are divided by 16; anything else is kept as is. ``Dataset.scaling`` says
+which was done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ibcomplexity._validation import InputError, check_finite_array
+from ibcomplexity.tasks._idx import read_idx
+
+__all__ = [
+    "Dataset",
+    "dataset_specs_help",
+    "load_dataset",
+    "load_digits",
+    "load_idx",
+    "load_mnist",
+    "load_npz",
+]
+
+# Labels index count arrays (``class_counts`` is a bincount), so one absurd label would allocate a
+# huge array; a million is far above any classification task in scope (ImageNet-21k has ~21,800).
+_MAX_LABEL = 999_999
+_SCALING_BYTE = "pixels / 255 -> [0, 1]"
+_SCALING_NONE = "none"
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A labelled dataset with flattened float32 features.
+
+    Equality and hashing are by identity (``eq=False``): the fields hold arrays, which have no
+    single truth value. ``x`` and ``y`` are read-only views.
+
+    Attributes:
+        x: float32 array of shape ``(n, d)``: each example flattened, already scaled (see
+            ``scaling``).
+        y: int64 array of shape ``(n,)`` of non-negative class labels.
+        name: the spec the dataset came from, e.g. ``"mnist:data/mnist"`` or ``"digits"``.
+        shape: the per-example shape before flattening, e.g. ``(28, 28)`` or ``(32, 32, 3)``.
+        scaling: the preprocessing applied to the raw values, e.g. ``"pixels / 255 -> [0, 1]"``.
+        source: the file(s) read, or ``"scikit-learn load_digits"``.
+
+    Example:
+        >>> ds = load_digits()
+        >>> ds.n, ds.dim, ds.shape, ds.classes
+        (1797, 64, (8, 8), 10)
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    name: str
+    shape: tuple
+    scaling: str
+    source: str
+
+    def __post_init__(self) -> None:
+        x, y = self.x, self.y
+        if not isinstance(x, np.ndarray) or x.dtype != np.float32 or x.ndim != 2:
+            raise InputError(
+                "Dataset.x must be a float32 array of shape (n, d); use Dataset.from_arrays to "
+                "convert other arrays"
+            )
+        if not isinstance(y, np.ndarray) or y.dtype != np.int64 or y.shape != (x.shape[0],):
+            raise InputError(
+                f"Dataset.y must be an int64 array of shape ({x.shape[0]},); use "
+                "Dataset.from_arrays to convert other arrays"
+            )
+        shape = tuple(int(s) for s in self.shape)
+        if math.prod(shape) != x.shape[1]:
+            raise InputError(
+                f"Dataset.shape {shape} has {math.prod(shape)} entries but x has {x.shape[1]} "
+                "features per example"
+            )
+        # Read-only views keep the dataset immutable without freezing the caller's own arrays.
+        x, y = x.view(), y.view()
+        x.flags.writeable = False
+        y.flags.writeable = False
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "shape", shape)
+
+    @property
+    def n(self) -> int:
+        """Number of examples."""
+        return int(self.x.shape[0])
+
+    @property
+    def dim(self) -> int:
+        """Number of features per example (the product of ``shape``)."""
+        return int(self.x.shape[1])
+
+    @property
+    def classes(self) -> int:
+        """Number of distinct labels present."""
+        return int(np.unique(self.y).size)
+
+    @property
+    def class_counts(self) -> np.ndarray:
+        """Examples per label, indexed by label value (``np.bincount(y)``: absent labels get 0)."""
+        return np.bincount(self.y)
+
+    def subset(self, indices) -> Dataset:
+        """Return the dataset restricted to ``indices`` (integer positions or a boolean mask).
+
+        Positions must lie in ``[0, n)``; repeats are allowed (bootstrap samples). Name, shape,
+        scaling and source are kept.
+        """
+        idx = np.asarray(indices)
+        if idx.dtype == np.bool_:
+            if idx.shape != (self.n,):
+                raise InputError(
+                    f"subset mask must have shape ({self.n},) to match the dataset, got {idx.shape}"
+                )
+            idx = np.flatnonzero(idx)
+        elif idx.dtype.kind not in "iu" and idx.size > 0:
+            raise InputError(f"subset indices must be integers or a boolean mask, got {idx.dtype}")
+        idx = idx.astype(np.int64).reshape(-1)
+        if idx.size == 0:
+            raise InputError("subset indices select no examples; a dataset needs at least 1")
+        bad = (idx < 0) | (idx >= self.n)
+        if bad.any():
+            first = int(idx[np.flatnonzero(bad)[0]])
+            raise InputError(
+                f"subset indices must lie in [0, {self.n}), got {int(bad.sum())} outside "
+                f"(first: {first})"
+            )
+        return dataclasses.replace(self, x=self.x[idx], y=self.y[idx])
+
+    @classmethod
+    def from_arrays(cls, x, y, *, name: str = "arrays", scale: float | None = None) -> Dataset:
+        """Build a dataset from arrays in memory.
+
+        Args:
+            x: features of shape ``(n, ...)``, e.g. ``(n, 28, 28)`` or ``(n, d)``; finite numbers.
+            y: labels of shape ``(n,)``: non-negative integers (integer-valued floats accepted).
+            name: recorded as ``Dataset.name``.
+            scale: if given, ``x`` is divided by it (e.g. ``255`` for 8-bit pixels); ``None`` keeps
+                the values as they are.
+
+        Returns:
+            The :class:`Dataset`, with ``source="arrays"``.
+
+        Example:
+            >>> Dataset.from_arrays(np.zeros((4, 2, 2), np.uint8), [0, 1, 0, 1], scale=255).shape
+            (2, 2)
+        """
+        if scale is not None:
+            if isinstance(scale, bool) or not isinstance(scale, (int, float, np.number)):
+                raise InputError(f"scale must be a positive number or None, got {scale!r}")
+            if not (math.isfinite(float(scale)) and float(scale) > 0):
+                raise InputError(f"scale must be a positive finite number or None, got {scale!r}")
+        divisor = None if scale is None else float(scale)
+        scaling = _SCALING_NONE if divisor is None else f"x / {scale:g}"
+        return _make_dataset(
+            x,
+            y,
+            divisor=divisor,
+            scaling=scaling,
+            name=str(name),
+            source="arrays",
+            x_what="x",
+            y_what="y",
+        )
+
+
+def _make_dataset(
+    x, y, *, divisor: float | None, scaling: str, name: str, source: str, x_what: str, y_what: str
+) -> Dataset:
+    """Validate raw arrays and build a Dataset; ``x_what``/``y_what`` name them in messages."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise InputError(f"{x_what} must be numeric, got dtype {x.dtype}")
+    if x.ndim < 2:
+        raise InputError(
+            f"{x_what} must have shape (n, ...) with one row per example, got shape {x.shape}; "
+            "reshape 1-D features to (n, 1)"
+        )
+    if x.shape[0] < 1:
+        raise InputError(f"{x_what} has no examples; a dataset needs at least 1")
+    if 0 in x.shape[1:]:
+        raise InputError(f"{x_what} has an empty feature axis: shape {x.shape}")
+    labels = _check_labels(y, y_what)
+    if labels.shape[0] != x.shape[0]:
+        raise InputError(
+            f"{x_what} has {x.shape[0]} examples but {y_what} has {labels.shape[0]} labels; "
+            "they must match one to one"
+        )
+    check_finite_array(x_what, x)
+    shape = tuple(int(s) for s in x.shape[1:])
+    flat = x.reshape(x.shape[0], -1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if divisor is None:
+            features = flat.astype(np.float32)
+        else:
+            # Divide uint8 images in float32 (no float64 temporary the size of MNIST-train); wider
+            # inputs are divided in float64 and rounded once.
+            work = np.result_type(flat.dtype, np.float32)
+            features = np.divide(flat, divisor, dtype=work).astype(np.float32, copy=False)
+    if not np.isfinite(features).all():
+        raise InputError(
+            f"{x_what} has values too large for float32 (|x| > 3.4e38 after scaling); rescale it"
+        )
+    return Dataset(x=features, y=labels, name=name, shape=shape, scaling=scaling, source=source)
+
+
+def _check_labels(y, y_what: str) -> np.ndarray:
+    """Return labels as int64 after checking they are 1-D, integral, finite and in 0.._MAX_LABEL."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise InputError(f"{y_what} must be a 1-D array of class labels, got shape {y.shape}")
+    if y.dtype.kind == "f":
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{y_what} must hold integer class labels, got {int(bad.sum())} non-integer "
+                f"values (first: {y[row]!r} at row {row})"
+            )
+    elif y.dtype.kind not in "iu":
+        raise InputError(
+            f"{y_what} must hold integer class labels, got dtype {y.dtype}; encode other labels "
+            "with np.unique(y, return_inverse=True)"
+        )
+    if y.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    bad = (y < 0) | (y > _MAX_LABEL)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{y_what} has {int(bad.sum())} labels outside 0..{_MAX_LABEL} (first: {y[row]} at "
+            f"row {row}); labels must be non-negative class indices"
+        )
+    return y.astype(np.int64)
+
+
+def load_digits() -> Dataset:
+    """Load scikit-learn's real 8x8 handwritten digits (1,797 examples, 10 classes).
+
+    The raw intensities are integers 0..16; they are divided by 16 to lie in ``[0, 1]``.
+
+    Example:
+        >>> load_digits().class_counts.tolist()
+        [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    """
+    from sklearn.datasets import load_digits as _sk_load_digits
+
+    bunch = _sk_load_digits()
+    return _make_dataset(
+        bunch.images,
+        bunch.target,
+        divisor=16.0,
+        scaling="pixels / 16 -> [0, 1]",
+        name="digits",
+        source="scikit-learn load_digits",
+        x_what="digits images",
+        y_what="digits labels",
+    )
+
+
+def _read_head(path: Path, what: str) -> bytes:
+    """Return the first bytes of ``path`` (to sniff its format); OS errors become InputError."""
+    try:
+        with path.open("rb") as f:
+            return f.read(8)
+    except FileNotFoundError:
+        raise InputError(f"file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not {what}") from None
+    except OSError as exc:
+        raise InputError(f"could not read file {path}: {exc.strerror or exc}") from None
+
+
+def _scaling_for(dtype: np.dtype) -> tuple[float | None, str]:
+    """8-bit images are divided by 255; every other dtype is kept as is."""
+    if dtype == np.uint8:
+        return 255.0, _SCALING_BYTE
+    return None, _SCALING_NONE
+
+
+def load_idx(images_path: str | os.PathLike, labels_path: str | os.PathLike) -> Dataset:
+    """Load a dataset from an IDX images file and an IDX labels file (raw or gzip-compressed).
+
+    Args:
+        images_path: IDX file of shape ``(n, ...)``, e.g. ``t10k-images-idx3-ubyte.gz``;
+            ``uint8`` images are divided by 255, other dtypes are kept as is.
+        labels_path: IDX file of shape ``(n,)`` with non-negative integer labels.
+
+    Returns:
+        The :class:`Dataset`, named ``"idx:IMAGES,LABELS"``.
+
+    Example:
+        >>> ds = load_idx("t10k-images-idx3-ubyte.gz",
+        ...               "t10k-labels-idx1-ubyte.gz")  # doctest: +SKIP
+    """
+    images_path, labels_path = Path(images_path), Path(labels_path)
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.ndim < 2:
+        raise InputError(
+            f"images file {images_path} holds an array of shape {images.shape}; expected one "
+            "example per row, e.g. (n, 28, 28)"
+        )
+    if labels.ndim != 1:
+        raise InputError(
+            f"labels file {labels_path} holds an array of shape {labels.shape}; expected (n,)"
+        )
+    if images.shape[0] != labels.shape[0]:
+        raise InputError(
+            f"images file {images_path} has {images.shape[0]} images but labels file "
+            f"{labels_path} has {labels.shape[0]} labels; they must match one to one"
+        )
+    divisor, scaling = _scaling_for(images.dtype)
+    return _make_dataset(
+        images,
+        labels,
+        divisor=divisor,
+        scaling=scaling,
+        name=f"idx:{images_path},{labels_path}",
+        source=f"{images_path}, {labels_path}",
+        x_what=f"images file {images_path}",
+        y_what=f"labels file {labels_path}",
+    )
+
+
+_MNIST_PREFIX = {"test": "t10k", "train": "train"}
+
+
+def _mnist_candidates(directory: Path, prefix: str, kind: str, idx_dim: int) -> list[Path]:
+    """File names MNIST-like distributions use: hyphenated or dotted, raw or gzip-compressed."""
+    stems = [f"{prefix}-{kind}-idx{idx_dim}-ubyte", f"{prefix}-{kind}.idx{idx_dim}-ubyte"]
+    return [directory / f"{stem}{ext}" for stem in stems for ext in ("", ".gz")]
+
+
+def load_mnist(directory: str | os.PathLike, split: str = "test") -> Dataset:
+    """Load one split of MNIST (or Fashion-MNIST/KMNIST, which use the same file names).
+
+    Looks in ``directory`` for ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``
+    (``split="test"``) or ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte``
+    (``split="train"``), each optionally ending in ``.gz``; the dotted variant
+    ``t10k-images.idx3-ubyte`` is accepted too. Pixels are divided by 255.
+
+    Args:
+        directory: the folder holding the files.
+        split: ``"test"`` (10,000 examples in MNIST) or ``"train"`` (60,000).
+
+    Returns:
+        The :class:`Dataset`, named ``"mnist:DIR"`` or ``"mnist:DIR:train"``.
+
+    Example:
+        >>> load_mnist("../shared/data/mnist").class_counts.tolist()  # doctest: +SKIP
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    """
+    if split not in _MNIST_PREFIX:
+        raise InputError(f"split must be 'test' or 'train', got {split!r}")
+    directory = Path(directory)
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        raise InputError(f"MNIST directory {directory} {what}")
+    found = []
+    for kind, idx_dim in (("images", 3), ("labels", 1)):
+        candidates = _mnist_candidates(directory, _MNIST_PREFIX[split], kind, idx_dim)
+        hit = next((p for p in candidates if p.is_file()), None)
+        if hit is None:
+            names = ", ".join(p.name for p in candidates)
+            raise InputError(f"no MNIST {split} {kind} file in {directory}: looked for {names}")
+        found.append(hit)
+    dataset = load_idx(*found)
+    name = f"mnist:{directory}" + (":train" if split == "train" else "")
+    return dataclasses.replace(dataset, name=name)
+
+
+def load_npz(path: str | os.PathLike, *, x_key: str = "x", y_key: str = "y") -> Dataset:
+    """Load a dataset from a ``.npz`` file holding a feature/image array and a label array.
+
+    ``uint8`` arrays are taken to be 8-bit images and divided by 255; any other numeric array is
+    kept as is (``scaling="none"``). Pickled (object) arrays are refused.
+
+    Args:
+        path: the ``.npz`` file.
+        x_key: name of the array of shape ``(n, ...)``.
+        y_key: name of the array of labels, shape ``(n,)``.
+
+    Returns:
+        The :class:`Dataset`, named ``"npz:PATH"``.
+
+    Example:
+        >>> load_npz("cifar100_10class_1000.npz").shape  # doctest: +SKIP
+        (32, 32, 3)
+    """
+    path = Path(path)
+    head = _read_head(path, "a .npz file")
+    if head.startswith(b"\x93NUMPY"):
+        raise InputError(f"file {path} is a single .npy array, not a .npz archive of x and y")
+    if not head.startswith(b"PK"):
+        raise InputError(
+            f"file {path} is not a .npz archive (those are zip files, starting with 'PK'); "
+            f"it starts with bytes {head[:4].hex(' ')}"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            keys = list(archive.files)
+            missing = [k for k in (x_key, y_key) if k not in keys]
+            if missing:
+                present = ", ".join(repr(k) for k in keys) or "none"
+                raise InputError(
+                    f"file {path} has no array named {' or '.join(map(repr, missing))}; arrays "
+                    f"present: {present} (choose them with x_key=/y_key=)"
+                )
+            x, y = archive[x_key], archive[y_key]
+    except InputError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # Corrupt zip members, pickled object arrays (refused) and bad .npy headers all land here.
+        raise InputError(f"could not read {path} as a .npz archive of arrays: {exc}") from None
+    divisor, scaling = _scaling_for(x.dtype)
+    return _make_dataset(
+        x,
+        y,
+        divisor=divisor,
+        scaling=scaling,
+        name=f"npz:{path}",
+        source=str(path),
+        x_what=f"array {x_key!r} in {path}",
+        y_what=f"array {y_key!r} in {path}",
+    )
+
+
+_SPECS_HELP = """\
+Dataset specs:
+  digits                   scikit-learn's real 8x8 digits (1,797 examples; built in)
+  mnist:DIR                MNIST-format IDX files in DIR, test split (t10k-*)
+  mnist:DIR:train          the same, train split (train-*)
+  idx:IMAGES,LABELS        an IDX images file and an IDX labels file (raw or .gz)
+  npz:FILE                 a .npz file with arrays 'x' (examples) and 'y' (labels)
+uint8 images are scaled by 1/255 to [0, 1]; digits by 1/16; other data is kept as is."""
+
+_KNOWN_SCHEMES = "digits, mnist:DIR[:train|:test], idx:IMAGES,LABELS, npz:FILE"
+
+
+def dataset_specs_help() -> str:
+    """Return a short description of the specs :func:`load_dataset` accepts (for the CLI)."""
+    return _SPECS_HELP
+
+
+def _spec_path(spec: str, text: str) -> Path:
+    if not text.strip():
+        raise InputError(f"dataset spec {spec!r} names no file or directory")
+    return Path(text).expanduser()
+
+
+def load_dataset(spec: str) -> Dataset:
+    """Load the dataset described by a spec string.
+
+    Specs: ``digits``, ``mnist:DIR`` (test split), ``mnist:DIR:train``, ``idx:IMAGES,LABELS`` and
+    ``npz:FILE`` (see :func:`dataset_specs_help`). The result's ``name`` is the spec.
+
+    Example:
+        >>> load_dataset("digits").n
+        1797
+    """
+    if not isinstance(spec, str):
+        raise InputError(f"dataset spec must be a string such as 'digits', got {spec!r}")
+    spec = spec.strip()
+    scheme, sep, rest = spec.partition(":")
+    if scheme == "digits":
+        if sep:
+            raise InputError(f"dataset spec {spec!r}: 'digits' takes no arguments")
+        dataset = load_digits()
+    elif scheme == "mnist" and sep:
+        # Split the optional split name off the right, so that paths such as C:\data still work.
+        directory, colon, split = rest.rpartition(":")
+        if not colon or split not in _MNIST_PREFIX:
+            directory, split = rest, "test"
+        dataset = load_mnist(_spec_path(spec, directory), split=split)
+    elif scheme == "idx" and sep:
+        parts = rest.split(",")
+        if len(parts) != 2:
+            raise InputError(
+                f"dataset spec {spec!r} must name two files separated by one comma: "
+                "idx:IMAGES,LABELS"
+            )
+        dataset = load_idx(_spec_path(spec, parts[0]), _spec_path(spec, parts[1]))
+    elif scheme == "npz" and sep:
+        dataset = load_npz(_spec_path(spec, rest))
+    elif scheme in ("mnist", "idx", "npz"):
+        form = {"mnist": "mnist:DIR", "idx": "idx:IMAGES,LABELS", "npz": "npz:FILE"}[scheme]
+        raise InputError(f"dataset spec {spec!r} needs a path: write it as {form}")
+    else:
+        hint = ""
+        if not sep and spec.endswith(".npz"):
+            hint = f" (did you mean 'npz:{spec}'?)"
+        raise InputError(f"unknown dataset spec {spec!r}{hint}; known schemes: {_KNOWN_SCHEMES}")
+    return dataclasses.replace(dataset, name=spec)
