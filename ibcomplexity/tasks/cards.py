@@ -213,8 +213,10 @@ def _parse(raw: Any, where: str) -> Card:
     if reference:
         if not isinstance(reference, Mapping) or "bits" not in reference:
             raise InputError(f"{where}: field 'reference' must be a mapping with 'bits'")
+        reference = dict(reference)
         try:
-            check_positive("reference.bits", float(reference["bits"]))
+            # YAML 1.1 reads 1.4848e16 (no sign in the exponent) as a string: accept both.
+            reference["bits"] = check_positive("reference.bits", float(reference["bits"]))
         except (TypeError, ValueError) as e:
             raise InputError(f"{where}: reference.bits must be a positive number ({e})") from None
     return Card(
