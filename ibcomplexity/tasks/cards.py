@@ -23,7 +23,7 @@ card against the schema of its task family and rejects it with the offending fie
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -106,6 +106,7 @@ class Card:
       statistics: the validated statistic values by name.
       provenance: per statistic, ``{"provenance": ..., "note": ..., "command": ...}``.
       reference: the published result, if the card records one.
+      computed: statistics computed here from real data, with the dataset and the command.
       path: where the card was read from.
     """
 
@@ -116,6 +117,7 @@ class Card:
     statistics: Mapping[str, Any]
     provenance: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     reference: Mapping[str, Any] = field(default_factory=dict)
+    computed: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
 
     def with_statistics(self, **overrides: Any) -> Card:
@@ -131,7 +133,7 @@ class Card:
                 )
             stats[key] = schema[key](key, value)
             prov[key] = {"provenance": "override"}
-        return Card(self.name, self.title, self.task, self.description, stats, prov, self.reference, self.path)
+        return dataclasses.replace(self, statistics=stats, provenance=prov)
 
     def classification_task(self) -> ClassificationTask:
         """The card as a :class:`~ibcomplexity.bound.ClassificationTask` (classification cards only)."""
@@ -219,6 +221,21 @@ def _parse(raw: Any, where: str) -> Card:
             reference["bits"] = check_positive("reference.bits", float(reference["bits"]))
         except (TypeError, ValueError) as e:
             raise InputError(f"{where}: reference.bits must be a positive number ({e})") from None
+    computed = raw.get("computed") or {}
+    if computed:
+        if not isinstance(computed, Mapping):
+            raise InputError(f"{where}: field 'computed' must be a mapping")
+        for key in ("dataset", "command"):
+            if not isinstance(computed.get(key), str) or not computed[key].strip():
+                raise InputError(f"{where}: computed.{key} must be a non-empty string")
+        values = computed.get("statistics")
+        if not isinstance(values, Mapping) or not values:
+            raise InputError(f"{where}: computed.statistics must be a non-empty mapping")
+        for key, value in values.items():
+            try:
+                check_positive(f"computed.statistics.{key}", value)
+            except InputError as e:
+                raise InputError(f"{where}: {e}") from None
     return Card(
         name=raw["name"],
         title=raw["title"].strip(),
@@ -227,6 +244,7 @@ def _parse(raw: Any, where: str) -> Card:
         statistics=stats,
         provenance=prov,
         reference=dict(reference),
+        computed=dict(computed),
         path=where,
     )
 

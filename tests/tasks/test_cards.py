@@ -104,3 +104,19 @@ def test_unreadable_cards(tmp_path):
 
 def test_schemas_cover_every_card_family():
     assert {load_card(n).task for n in card_names()} == set(SCHEMAS)
+
+
+def test_mnist_card_records_computed_statistics_with_command():
+    card = load_card("mnist")
+    assert "ibc stats" in card.computed["command"] and card.computed["statistics"]["n"] == 10000
+
+
+def test_bad_computed_block_is_rejected(tmp_path):
+    card = _mnist_raw()
+    card["computed"]["statistics"]["delta"] = -1
+    with pytest.raises(InputError, match="computed.statistics.delta must be > 0"):
+        load_card(_write(tmp_path, card))
+    card = _mnist_raw()
+    del card["computed"]["command"]
+    with pytest.raises(InputError, match="computed.command must be a non-empty string"):
+        load_card(_write(tmp_path, card))
