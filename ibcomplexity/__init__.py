@@ -13,7 +13,13 @@ from ibcomplexity.bound import (
     product_bound,
     rl_bound,
 )
-from ibcomplexity.results import BoundResult, BoundTerms, IntrinsicDimension, Resolution, TaskStatistics
+from ibcomplexity.results import (
+    BoundResult,
+    BoundTerms,
+    IntrinsicDimension,
+    Resolution,
+    TaskStatistics,
+)
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,8 @@
 """Input validation shared by the library and the CLI.
 
 Every user-facing entry point checks its inputs here, *before* any JAX code runs, so that bad input
-produces one clear sentence naming the offending argument instead of a traceback from deep inside JAX
+produces one clear sentence naming the offending argument instead of a traceback from deep inside
+JAX
 or a silent NaN.
 """
 
@@ -55,7 +56,9 @@ def check_probability(name: str, value, *, open_interval: bool = True) -> float:
     """Return ``value`` as a float in (0, 1) (or [0, 1] when ``open_interval`` is False)."""
     v = check_positive(name, value, allow_zero=not open_interval)
     if v > 1 or (open_interval and v == 1):
-        raise InputError(f"{name} must be in {'(0, 1)' if open_interval else '[0, 1]'}, got {value!r}")
+        raise InputError(
+            f"{name} must be in {'(0, 1)' if open_interval else '[0, 1]'}, got {value!r}"
+        )
     return v
 
 

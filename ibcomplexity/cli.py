@@ -106,7 +106,9 @@ def _stats_table(stats):
     t.add_column("how", justify="left")
     md = stats.intrinsic_dimension
     rd = stats.resolution
-    t.add_row("n (distinct points)", str(stats.n), f"{stats.duplicates_dropped} exact duplicates dropped")
+    t.add_row(
+        "n (distinct points)", str(stats.n), f"{stats.duplicates_dropped} exact duplicates dropped"
+    )
     t.add_row("classes", str(stats.classes), "")
     t.add_row("R (radius)", f"{stats.radius:.6g}", "max L2 norm of a point")
     t.add_row(
@@ -114,7 +116,9 @@ def _stats_table(stats):
         f"{md.value:.4f} -> {md.rounded}",
         f"{md.method}, k={md.k}, {md.num_queries} queries over {md.num_points} points",
     )
-    t.add_row("delta (resolution)", f"{rd.delta:.6g}", f"{rd.method}, {rd.num_pairs} cross-class pairs")
+    t.add_row(
+        "delta (resolution)", f"{rd.delta:.6g}", f"{rd.method}, {rd.num_pairs} cross-class pairs"
+    )
     return t
 
 
@@ -124,9 +128,14 @@ def _stats_table(stats):
 def _add_stats_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("statistics from data")
     g.add_argument("--seed", type=int, default=0, help="seed for every random choice (default 0)")
-    g.add_argument("--k", type=int, default=5, help="neighbours for the intrinsic-dimension MLE (default 5)")
     g.add_argument(
-        "--num-queries", type=int, default=None, help="query points for the MLE (default: all points)"
+        "--k", type=int, default=5, help="neighbours for the intrinsic-dimension MLE (default 5)"
+    )
+    g.add_argument(
+        "--num-queries",
+        type=int,
+        default=None,
+        help="query points for the MLE (default: all points)",
     )
     g.add_argument(
         "--delta-method",
@@ -192,12 +201,20 @@ def _cmd_bound(args) -> int:
             other = load_card(args.product_with)
             if args.target_error is not None:
                 card = card.with_statistics(target_error=args.target_error)
-            result = product_bound_from_cards(card, other, convention=args.convention, unit=args.unit)
+            result = product_bound_from_cards(
+                card, other, convention=args.convention, unit=args.unit
+            )
             title = f"Model-agnostic bound: product task {card.name} x {other.name}"
         else:
-            result = bound_from_card(card, target_error=args.target_error, convention=args.convention, unit=args.unit)
+            result = bound_from_card(
+                card, target_error=args.target_error, convention=args.convention, unit=args.unit
+            )
             title = f"Model-agnostic bound: {card.title}"
-        payload["source"] = {"card": card.name, "path": card.path, "provenance": dict(card.provenance)}
+        payload["source"] = {
+            "card": card.name,
+            "path": card.path,
+            "provenance": dict(card.provenance),
+        }
         if card.reference:
             payload["source"]["reference"] = dict(card.reference)
     else:
@@ -299,7 +316,9 @@ def _cmd_estimate(args) -> int:
 
     console = _console()
     console.print(_stats_table(stats))
-    t = Table(title=f"Inductive-bias complexity of {stats.dataset} at target error {args.target_error:g}")
+    t = Table(
+        title=f"Inductive-bias complexity of {stats.dataset} at target error {args.target_error:g}"
+    )
     t.add_column("estimate")
     t.add_column("convention")
     t.add_column("bits", justify="right")
@@ -340,7 +359,12 @@ def _parser() -> argparse.ArgumentParser:
     src = b.add_argument_group("source (exactly one)")
     src.add_argument("--card", help="bundled card name (see 'ibc cards') or path to a card YAML")
     src.add_argument("--dataset", help=dataset_help)
-    b.add_argument("--target-error", type=float, default=None, help="target error eps (default: the card's; 0.01 for data)")
+    b.add_argument(
+        "--target-error",
+        type=float,
+        default=None,
+        help="target error eps (default: the card's; 0.01 for data)",
+    )
     b.add_argument(
         "--convention",
         choices=tuple(CONVENTIONS),
@@ -348,8 +372,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"bound convention (default {DEFAULT_CONVENTION}; 'reference' reproduces the paper)",
     )
     b.add_argument("--unit", choices=("bits", "nats"), default="bits")
-    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a card statistic")
-    b.add_argument("--product-with", metavar="CARD", help="bound for the product task CARD x (this card)")
+    b.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a card statistic"
+    )
+    b.add_argument(
+        "--product-with", metavar="CARD", help="bound for the product task CARD x (this card)"
+    )
     _add_stats_options(b)
     common(b)
     b.set_defaults(func=_cmd_bound)
@@ -364,7 +392,9 @@ def _parser() -> argparse.ArgumentParser:
     common(c)
     c.set_defaults(func=_cmd_cards)
 
-    e = sub.add_parser("estimate", help="the main job: statistics and inductive-bias complexity of a dataset")
+    e = sub.add_parser(
+        "estimate", help="the main job: statistics and inductive-bias complexity of a dataset"
+    )
     e.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
     e.add_argument("--target-error", type=float, default=DEFAULT_DATASET_TARGET_ERROR)
     e.add_argument("--out", default=None, help="directory to write estimate.json to")

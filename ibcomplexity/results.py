@@ -42,8 +42,8 @@ def _jsonable(value: Any) -> Any:
 class BoundTerms:
     r"""Every intermediate quantity of the model-agnostic bound (Boopathy et al., ICML 2023).
 
-    Large quantities are stored as base-10 logarithms (``log10_*``) because they overflow float64 for
-    high intrinsic dimension; the plain value is available as a property (``inf`` past 1e308).
+    Large quantities are stored as base-10 logarithms (``log10_*``) because they overflow float64
+    for high intrinsic dimension; the plain value is available as a property (``inf`` past 1e308).
     Terms that do not apply to a task family (``K`` for the torus form, say) are ``None``.
 
     Attributes:
@@ -210,14 +210,14 @@ class IntrinsicDimension:
 
 @dataclass(frozen=True)
 class Resolution:
-    """An estimate of the resolution delta: the minimum distance between points of different classes.
+    """An estimate of the resolution delta: the minimum distance between classes.
 
     Attributes:
       delta: the estimate.
       method: ``"exact"``, ``"subset"`` or ``"extreme_value"``.
       num_points: points considered.
       num_pairs: cross-class pairs whose distance was computed (all of them for ``exact``).
-      pair: the indices (into the de-duplicated data) of the closest pair found, when known.
+      pair: the row indices (into the original data) of the closest pair found, when known.
       details: method-specific diagnostics (e.g. the extreme-value fit's k, u, gamma, M1, M2).
     """
 

@@ -1,8 +1,17 @@
 """The model-agnostic upper bound on inductive-bias complexity (Boopathy et al., ICML 2023)."""
 
-from ibcomplexity.bound._convention import CONVENTIONS, DEFAULT_CONVENTION, Convention, get_convention
+from ibcomplexity.bound._convention import (
+    CONVENTIONS,
+    DEFAULT_CONVENTION,
+    Convention,
+    get_convention,
+)
 from ibcomplexity.bound.general import classification_bound, eigenfunction_count, general_bound
-from ibcomplexity.bound.meta import OMNIGLOT_BACKGROUND_ALPHABETS, episode_count, meta_learning_bound
+from ibcomplexity.bound.meta import (
+    OMNIGLOT_BACKGROUND_ALPHABETS,
+    episode_count,
+    meta_learning_bound,
+)
 from ibcomplexity.bound.product import ClassificationTask, product_bound
 from ibcomplexity.bound.rl import MUJOCO_DIMS, cartpole_bound, rl_bound
 

@@ -17,7 +17,8 @@ class Convention:
       name: the registry name.
       integer_degree: floor the maximum eigenfunction degree :math:`K` to an integer before counting
         eigenfunctions and forming the Lipschitz constant. Spherical harmonics exist only for
-        integer degrees, so :math:`E = \binom{m+K}{m} + \binom{m+K-1}{m}` is an eigenfunction *count*
+        integer degrees, so :math:`E = \binom{m+K}{m} + \binom{m+K-1}{m}` is an eigenfunction
+        *count*
         only for integer K; the authors evaluate it at the real-valued K, a smooth interpolation
         that overstates the count (by ~30% for MNIST).
       output_dim: ``"classes_minus_one"`` (``D = C - 1``, the free coordinates of a point on the

@@ -11,7 +11,8 @@ bits needed to pin each of them down to the precision that reaches test error ep
     K = \tfrac12\left(\sqrt{(m-1)^2 + 4M^2} - (m-1)\right), \\
     E &= \binom{m+K}{m} + \binom{m+K-1}{m}, \qquad L_f = K \sqrt{D} / R, \\
     \ln W &= \tfrac12 \ln\tfrac{m}{6}
-        + \tfrac1m\left[\ln 2 + \tfrac{m+1}{2}\ln\pi + \ln P - \ln\Gamma\!\left(\tfrac{m+1}{2}\right)\right]
+        + \tfrac1m\left[\ln 2 + \tfrac{m+1}{2}\ln\pi + \ln P
+        - \ln\Gamma\!\left(\tfrac{m+1}{2}\right)\right]
         + \ln R - \tfrac1m \ln n, \\
     \dim &= 2 D P E, \qquad \dim_q = \dim - n D, \\
     \text{bits} &= \dim_q \left[\log_2 B + \tfrac12\log_2 D + \tfrac12 \log_2 P - \log_2\epsilon

@@ -1,8 +1,9 @@
 r"""The model-agnostic bound for few-shot meta-learning (the paper's Omniglot form).
 
 A meta-learner outputs an inner W-way classifier g. The inner hypothesis space has
-:math:`\dim_g = 2 W (W-1) E(m_0, 2\pi R/\delta)` dimensions (E the eigenfunction count of the general
-form at the inner intrinsic dimension :math:`m_0`). The meta task is then the general form with
+:math:`\dim_g = 2 W (W-1) E(m_0, 2\pi R/\delta)` dimensions (E the eigenfunction count of the
+general form at the inner intrinsic dimension :math:`m_0`). The meta task is then the general
+form with
 
 * eps: the target error, n: the number of distinct training episodes,
   :math:`n = \sum_a \binom{c_a}{W} \cdot d^W` over alphabets a with :math:`c_a` characters (choose W
@@ -107,7 +108,11 @@ def meta_learning_bound(
       '1.789e+145 bits'
     """
     conv = get_convention(convention)
-    sizes = list(alphabet_sizes.values()) if isinstance(alphabet_sizes, Mapping) else list(alphabet_sizes)
+    sizes = (
+        list(alphabet_sizes.values())
+        if isinstance(alphabet_sizes, Mapping)
+        else list(alphabet_sizes)
+    )
     if not sizes:
         raise InputError("alphabet_sizes must list at least one alphabet")
     sizes = [check_int("alphabet_sizes entry", c) for c in sizes]
@@ -123,7 +128,9 @@ def meta_learning_bound(
     n = episode_count(sizes, W, d_)
     if n == 0:
         raise InputError(f"no alphabet has at least ways={W} characters: there are no episodes")
-    _, log_E_inner = eigenfunction_count(m0, 2.0 * math.pi * R / d, integer_degree=conv.integer_degree)
+    _, log_E_inner = eigenfunction_count(
+        m0, 2.0 * math.pi * R / d, integer_degree=conv.integer_degree
+    )
     log_dim_g = math.log(2 * W * (W - 1)) + log_E_inner
     inputs = dict(
         alphabets=len(sizes),

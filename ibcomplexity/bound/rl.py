@@ -121,7 +121,7 @@ def cartpole_bound(
     target_error: float = 1e-3,
     unit: str = "bits",
 ) -> BoundResult:
-    r"""Simplified cart-pole whose policy sees the last T observations: the torus form with m = 2T, D = 1.
+    r"""Simplified cart-pole with a history of T observations: the torus form with m = 2T, D = 1.
 
     .. math:: \text{bits}(T) = \left(\frac{2\pi^T (2\pi/\delta)^{2T}}{T!} - n\right)
         \left[\log_2\frac{4\pi^2}{\sqrt 3} + \tfrac12\log_2 T - \log_2\delta
@@ -138,4 +138,6 @@ def cartpole_bound(
     d = check_positive("delta", delta)
     eps = check_positive("target_error", target_error)
     inputs = dict(observations=T, n=n_, delta=d, target_error=eps)
-    return _torus_bound(m=2 * T, D=1, n=n_, delta=d, eps=eps, task="cartpole", inputs=inputs, unit=unit)
+    return _torus_bound(
+        m=2 * T, D=1, n=n_, delta=d, eps=eps, task="cartpole", inputs=inputs, unit=unit
+    )

@@ -44,7 +44,14 @@ from ibcomplexity.bound import (
 )
 from ibcomplexity.results import BoundResult
 
-__all__ = ["Card", "load_card", "card_names", "card_paths", "bound_from_card", "product_bound_from_cards"]
+__all__ = [
+    "Card",
+    "load_card",
+    "card_names",
+    "card_paths",
+    "bound_from_card",
+    "product_bound_from_cards",
+]
 
 PROVENANCES = ("paper", "computed")
 
@@ -77,9 +84,16 @@ def _alphabets(name, v):
 #: Required statistics of each task family and the check each value must pass.
 SCHEMAS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
     "classification": dict(
-        n=_count, m=_at_least_one, radius=_positive, delta=_positive, classes=_classes, target_error=_positive
+        n=_count,
+        m=_at_least_one,
+        radius=_positive,
+        delta=_positive,
+        classes=_classes,
+        target_error=_positive,
     ),
-    "rl": dict(obs_dim=_count, action_dim=_count, n=_count, delta=_positive, target_error=_positive),
+    "rl": dict(
+        obs_dim=_count, action_dim=_count, n=_count, delta=_positive, target_error=_positive
+    ),
     "cartpole": dict(observations=_count, n=_count, delta=_positive, target_error=_positive),
     "meta": dict(
         ways=_classes,
@@ -136,13 +150,18 @@ class Card:
         return dataclasses.replace(self, statistics=stats, provenance=prov)
 
     def classification_task(self) -> ClassificationTask:
-        """The card as a :class:`~ibcomplexity.bound.ClassificationTask` (classification cards only)."""
+        """The card as a :class:`~ibcomplexity.bound.ClassificationTask` (classification only)."""
         if self.task != "classification":
             raise InputError(f"card {self.name} is a {self.task} card, not a classification card")
         s = self.statistics
         return ClassificationTask(
-            n=s["n"], m=s["m"], radius=s["radius"], delta=s["delta"], classes=s["classes"],
-            target_error=s["target_error"], name=self.name,
+            n=s["n"],
+            m=s["m"],
+            radius=s["radius"],
+            delta=s["delta"],
+            classes=s["classes"],
+            target_error=s["target_error"],
+            name=self.name,
         )
 
 
@@ -176,7 +195,15 @@ def _parse(raw: Any, where: str) -> Card:
     for key in ("name", "title", "description"):
         if not isinstance(raw[key], str) or not raw[key].strip():
             raise InputError(f"{where}: field {key!r} must be a non-empty string")
-    unknown = set(raw) - {"name", "title", "task", "description", "statistics", "reference", "computed"}
+    unknown = set(raw) - {
+        "name",
+        "title",
+        "task",
+        "description",
+        "statistics",
+        "reference",
+        "computed",
+    }
     if unknown:
         raise InputError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     task = raw["task"]
@@ -188,7 +215,9 @@ def _parse(raw: Any, where: str) -> Card:
         raise InputError(f"{where}: field 'statistics' must be a mapping")
     missing = [k for k in schema if k not in stats_raw]
     if missing:
-        raise InputError(f"{where}: missing statistic(s) {', '.join('statistics.' + k for k in missing)}")
+        raise InputError(
+            f"{where}: missing statistic(s) {', '.join('statistics.' + k for k in missing)}"
+        )
     extra = [k for k in stats_raw if k not in schema]
     if extra:
         raise InputError(
@@ -200,12 +229,18 @@ def _parse(raw: Any, where: str) -> Card:
         entry = stats_raw[key]
         field_name = f"statistics.{key}"
         if not isinstance(entry, Mapping) or "value" not in entry:
-            raise InputError(f"{where}: {field_name} must be a mapping with a 'value' and a 'provenance'")
+            raise InputError(
+                f"{where}: {field_name} must be a mapping with a 'value' and a 'provenance'"
+            )
         p = entry.get("provenance")
         if p not in PROVENANCES:
-            raise InputError(f"{where}: {field_name}.provenance must be one of {PROVENANCES}, got {p!r}")
+            raise InputError(
+                f"{where}: {field_name}.provenance must be one of {PROVENANCES}, got {p!r}"
+            )
         if p == "computed" and not entry.get("command"):
-            raise InputError(f"{where}: {field_name} is computed but gives no 'command' that computed it")
+            raise InputError(
+                f"{where}: {field_name} is computed but gives no 'command' that computed it"
+            )
         try:
             stats[key] = check(f"{field_name}.value", entry["value"])
         except InputError as e:
@@ -263,7 +298,9 @@ def load_card(name_or_path: str | Path) -> Card:
     else:
         path = Path(key)
         if not path.is_file():
-            raise InputError(f"no card named {key!r} and no such file; bundled cards: {', '.join(sorted(paths))}")
+            raise InputError(
+                f"no card named {key!r} and no such file; bundled cards: {', '.join(sorted(paths))}"
+            )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
@@ -294,31 +331,52 @@ def bound_from_card(
         s["target_error"] = check_positive("target_error", target_error)
     if c.task == "classification":
         return classification_bound(
-            n=s["n"], m=s["m"], radius=s["radius"], delta=s["delta"], classes=s["classes"],
-            target_error=s["target_error"], convention=convention, unit=unit,
+            n=s["n"],
+            m=s["m"],
+            radius=s["radius"],
+            delta=s["delta"],
+            classes=s["classes"],
+            target_error=s["target_error"],
+            convention=convention,
+            unit=unit,
         )
     if c.task == "rl":
         return rl_bound(
-            obs_dim=s["obs_dim"], action_dim=s["action_dim"], n=s["n"], delta=s["delta"],
-            target_error=s["target_error"], unit=unit,
+            obs_dim=s["obs_dim"],
+            action_dim=s["action_dim"],
+            n=s["n"],
+            delta=s["delta"],
+            target_error=s["target_error"],
+            unit=unit,
         )
     if c.task == "cartpole":
         return cartpole_bound(
             s["observations"], n=s["n"], delta=s["delta"], target_error=s["target_error"], unit=unit
         )
     return meta_learning_bound(
-        alphabet_sizes=s["alphabets"], ways=s["ways"], drawers=s["drawers"], m_inner=s["m_inner"],
-        m_outer=s["m_outer"], radius=s["radius"], delta=s["delta"], target_error=s["target_error"],
-        convention=convention, unit=unit,
+        alphabet_sizes=s["alphabets"],
+        ways=s["ways"],
+        drawers=s["drawers"],
+        m_inner=s["m_inner"],
+        m_outer=s["m_outer"],
+        radius=s["radius"],
+        delta=s["delta"],
+        target_error=s["target_error"],
+        convention=convention,
+        unit=unit,
     )
 
 
 def product_bound_from_cards(
-    first: Card | str, second: Card | str, *, convention: str = DEFAULT_CONVENTION, unit: str = "bits"
+    first: Card | str,
+    second: Card | str,
+    *,
+    convention: str = DEFAULT_CONVENTION,
+    unit: str = "bits",
 ) -> BoundResult:
-    """The bound for the product of two classification cards (asymmetric: eps and delta from ``first``)."""
+    """The bound for the product task of two classification cards (eps, delta from ``first``)."""
     a = load_card(first) if not isinstance(first, Card) else first
     b = load_card(second) if not isinstance(second, Card) else second
-    return product_bound(a.classification_task(), b.classification_task(), convention=convention, unit=unit)
-
-
+    return product_bound(
+        a.classification_task(), b.classification_task(), convention=convention, unit=unit
+    )

@@ -33,7 +33,12 @@ def rl(m, D, n, delta, eps):
     m, D, n, delta, eps = map(mpf, (m, D, n, delta, eps))
     V = pi ** (m / 2) * (2 * pi / delta) ** m / gamma(m / 2 + 1)
     bracket = (
-        log(4 * pi**2 / sqrt(6), 2) + log(D, 2) + log(m, 2) / 2 - log(delta, 2) - log(n, 2) / m - log(eps, 2)
+        log(4 * pi**2 / sqrt(6), 2)
+        + log(D, 2)
+        + log(m, 2) / 2
+        - log(delta, 2)
+        - log(n, 2) / m
+        - log(eps, 2)
     )
     return D * (2 * V - n) * bracket
 
@@ -42,16 +47,32 @@ def cartpole(T, n=10000, delta="0.001", eps="0.001"):
     """The paper's cart-pole formula, written separately from the torus form."""
     n, delta, eps = mpf(n), mpf(delta), mpf(eps)
     count = 2 * pi**T * (2 * pi / delta) ** (2 * T) / factorial(T)
-    bracket = log(4 * pi**2 / sqrt(3), 2) + log(T, 2) / 2 - log(delta, 2) - log(n, 2) / (2 * T) - log(eps, 2)
+    bracket = (
+        log(4 * pi**2 / sqrt(3), 2)
+        + log(T, 2) / 2
+        - log(delta, 2)
+        - log(n, 2) / (2 * T)
+        - log(eps, 2)
+    )
     return (count - n) * bracket
 
 
-def omniglot(alphabet_sizes, ways=20, drawers=20, m0=22, m1=29, R="49.4064773081425",
-             delta="5.477225575051661", eps="0.01"):
+def omniglot(
+    alphabet_sizes,
+    ways=20,
+    drawers=20,
+    m0=22,
+    m1=29,
+    R="49.4064773081425",
+    delta="5.477225575051661",
+    eps="0.01",
+):
     R, delta = mpf(R), mpf(delta)
     M0 = 2 * pi * R / delta
     K0 = (sqrt((m0 - 1) ** 2 + 4 * M0**2) - (m0 - 1)) / 2
     E0 = binomial(m0 + K0, m0) + binomial(m0 + K0 - 1, m0)
     dim_g = 2 * ways * (ways - 1) * E0
     n = sum(binomial(c, ways) for c in alphabet_sizes) * mpf(drawers) ** ways
-    return general(eps, n, m1 + (ways - 1) * m0, R * sqrt(ways), 1, delta, dim_g, sqrt(ways * (ways - 1)))
+    return general(
+        eps, n, m1 + (ways - 1) * m0, R * sqrt(ways), 1, delta, dim_g, sqrt(ways * (ways - 1))
+    )

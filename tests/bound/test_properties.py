@@ -157,16 +157,34 @@ def test_partially_observed_cartpole_needs_more_bits():
 
 
 def test_product_is_asymmetric_and_combines_statistics():
-    a = ClassificationTask(n=60000, m=14, radius=17.179, delta=2.3987, classes=10, target_error=1e-3, name="a")
-    b = ClassificationTask(n=50000, m=27, radius=54.916, delta=2.7506, classes=10, target_error=1e-2, name="b")
-    ab, ba = product_bound(a, b, convention="reference"), product_bound(b, a, convention="reference")
+    a = ClassificationTask(
+        n=60000, m=14, radius=17.179, delta=2.3987, classes=10, target_error=1e-3, name="a"
+    )
+    b = ClassificationTask(
+        n=50000, m=27, radius=54.916, delta=2.7506, classes=10, target_error=1e-2, name="b"
+    )
+    ab, ba = (
+        product_bound(a, b, convention="reference"),
+        product_bound(b, a, convention="reference"),
+    )
     assert ab.log10_bits != ba.log10_bits
     direct = general_bound(
-        target_error=1e-3, n=60000 * 50000, m=41, radius=math.hypot(17.179, 54.916), delta=2.3987,
-        P=100, D=10, B=1, convention="reference",
+        target_error=1e-3,
+        n=60000 * 50000,
+        m=41,
+        radius=math.hypot(17.179, 54.916),
+        delta=2.3987,
+        P=100,
+        D=10,
+        B=1,
+        convention="reference",
     )
     assert ab.bits == pytest.approx(direct.bits, rel=1e-12)
     assert ab.log10_bits > max(
-        classification_bound(n=a.n, m=a.m, radius=a.radius, delta=a.delta, classes=10, target_error=1e-3).log10_bits,
-        classification_bound(n=b.n, m=b.m, radius=b.radius, delta=b.delta, classes=10, target_error=1e-2).log10_bits,
+        classification_bound(
+            n=a.n, m=a.m, radius=a.radius, delta=a.delta, classes=10, target_error=1e-3
+        ).log10_bits,
+        classification_bound(
+            n=b.n, m=b.m, radius=b.radius, delta=b.delta, classes=10, target_error=1e-2
+        ).log10_bits,
     )

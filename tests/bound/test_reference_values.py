@@ -37,7 +37,9 @@ def _rel(a, b):
 @pytest.mark.parametrize("name", IMAGE_TASKS)
 def test_image_classification_reference(name):
     (n, m, R, d, C, eps), published = IMAGE_TASKS[name]
-    r = classification_bound(n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="reference")
+    r = classification_bound(
+        n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="reference"
+    )
     assert not r.vacuous
     assert _rel(r.bits, float(classification(n, m, R, d, C, eps))) < REL
     # Published to 5 significant digits.
@@ -48,16 +50,22 @@ def test_image_classification_reference(name):
 @pytest.mark.parametrize("name", IMAGE_TASKS)
 def test_integer_degree_convention_against_oracle(name):
     (n, m, R, d, C, eps), _ = IMAGE_TASKS[name]
-    r = classification_bound(n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="integer-degree")
+    r = classification_bound(
+        n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="integer-degree"
+    )
     assert _rel(r.bits, float(classification(n, m, R, d, C, eps, integer_degree=True))) < REL
-    ref = classification_bound(n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="reference")
+    ref = classification_bound(
+        n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="reference"
+    )
     assert r.bits < ref.bits  # the integer degree counts fewer eigenfunctions
     assert r.terms.K == math.floor(ref.terms.K)
 
 
 def test_one_hot_convention_uses_D_equals_C():
     (n, m, R, d, C, eps), _ = IMAGE_TASKS["mnist"]
-    r = classification_bound(n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="one-hot")
+    r = classification_bound(
+        n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="one-hot"
+    )
     assert r.terms.D == C
     assert _rel(r.bits, float(general(eps, n, m, R, C, d, C, 1))) < REL
 
@@ -72,7 +80,9 @@ def test_cartpole(T, published):
     assert r.terms.dim_m == 2 * T and r.terms.D == 1
 
 
-@pytest.mark.parametrize("name,published", [("reacher", 2.914e25), ("hopper", 7.613e58), ("halfcheetah", 1.718e66)])
+@pytest.mark.parametrize(
+    "name,published", [("reacher", 2.914e25), ("hopper", 7.613e58), ("halfcheetah", 1.718e66)]
+)
 def test_mujoco(name, published):
     obs, act = MUJOCO_DIMS[name]
     r = rl_bound(obs_dim=obs, action_dim=act, n=10**6, delta=1e-3, target_error=1e-3)
@@ -92,7 +102,9 @@ def test_omniglot():
 def test_high_dimension_stays_finite_and_exact(m):
     """Naive float64 gamma(m + K + 1) overflows from m ~ 170; the log-space result must not."""
     (n, _, R, d, C, eps), _ = IMAGE_TASKS["mnist"]
-    r = classification_bound(n=n, m=m, radius=R * 40, delta=d, classes=C, target_error=eps, convention="reference")
+    r = classification_bound(
+        n=n, m=m, radius=R * 40, delta=d, classes=C, target_error=eps, convention="reference"
+    )
     oracle = classification(n, m, R * 40, d, C, eps)
     assert r.log10_bits is not None and math.isfinite(r.log10_bits)
     assert abs(r.log10_bits - float(log10(oracle))) < 1e-9 * abs(float(log10(oracle)))
@@ -107,15 +119,30 @@ def log10(x):
 
 
 def test_bits_beyond_float_range_are_reported_in_log10():
-    r = classification_bound(n=60000, m=300, radius=1e4, delta=1e-3, classes=10, target_error=1e-3, convention="reference")
+    r = classification_bound(
+        n=60000,
+        m=300,
+        radius=1e4,
+        delta=1e-3,
+        classes=10,
+        target_error=1e-3,
+        convention="reference",
+    )
     assert r.log10_bits > 308
     assert r.bits == math.inf
     assert r.formatted().endswith("bits") and "e+" in r.formatted()
-    assert abs(r.log10_bits - float(log10(classification(60000, 300, 1e4, 1e-3, 10, 1e-3)))) < 1e-9 * r.log10_bits
+    assert (
+        abs(r.log10_bits - float(log10(classification(60000, 300, 1e4, 1e-3, 10, 1e-3))))
+        < 1e-9 * r.log10_bits
+    )
 
 
 def test_general_bound_equals_classification_preset():
     (n, m, R, d, C, eps), _ = IMAGE_TASKS["svhn"]
-    a = classification_bound(n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="reference")
-    b = general_bound(target_error=eps, n=n, m=m, radius=R, delta=d, P=C, D=C - 1, B=1, convention="reference")
+    a = classification_bound(
+        n=n, m=m, radius=R, delta=d, classes=C, target_error=eps, convention="reference"
+    )
+    b = general_bound(
+        target_error=eps, n=n, m=m, radius=R, delta=d, P=C, D=C - 1, B=1, convention="reference"
+    )
     assert a.bits == b.bits

@@ -25,14 +25,18 @@ def test_bound_card_json_contract(capsys):
         assert key in d["inputs"]
     for key in ("M", "K", "E", "dim", "dim_q", "L_f", "W", "bracket"):
         assert d["terms"][key] is not None
-    assert d["source"]["card"] == "mnist" and d["source"]["reference"]["bits"] == pytest.approx(1.4848e16)
+    assert d["source"]["card"] == "mnist" and d["source"]["reference"]["bits"] == pytest.approx(
+        1.4848e16
+    )
 
 
 def test_bound_card_default_convention_and_overrides(capsys):
     d = run_json(capsys, "bound", "--card", "mnist", "--json")
     assert d["convention"] == "integer-degree"
     assert d["terms"]["K"] == int(d["terms"]["K"])
-    d = run_json(capsys, "bound", "--card", "mnist", "--target-error", "1e-4", "--unit", "nats", "--json")
+    d = run_json(
+        capsys, "bound", "--card", "mnist", "--target-error", "1e-4", "--unit", "nats", "--json"
+    )
     assert d["unit"] == "nats" and d["inputs"]["target_error"] == 1e-4
     assert d["value"] == pytest.approx(d["bits"] * 0.6931471805599453, rel=1e-12)
     d = run_json(capsys, "bound", "--card", "cartpole", "--set", "observations=2", "--json")
@@ -47,7 +51,9 @@ def test_vacuous_bound_prints_no_number(capsys):
     assert "dim_q <= 0" in d["message"]
     assert main(["bound", "--card", "mnist", "--set", "n=1000000000000000"]) == 0
     out = capsys.readouterr().out
-    assert "vacuous" in out and "-" not in out.split("inductive-bias complexity")[1].split("\n")[0].replace("─", "")
+    assert "vacuous" in out and "-" not in out.split("inductive-bias complexity")[1].split("\n")[
+        0
+    ].replace("─", "")
 
 
 def test_human_output_is_a_table(capsys):
@@ -59,7 +65,17 @@ def test_human_output_is_a_table(capsys):
 def test_cards_listing(capsys):
     d = run_json(capsys, "cards", "--json")
     names = {c["name"] for c in d["cards"]}
-    assert {"mnist", "svhn", "cifar10", "imagenet", "omniglot", "cartpole", "reacher", "hopper", "halfcheetah"} <= names
+    assert {
+        "mnist",
+        "svhn",
+        "cifar10",
+        "imagenet",
+        "omniglot",
+        "cartpole",
+        "reacher",
+        "hopper",
+        "halfcheetah",
+    } <= names
 
 
 @pytest.mark.parametrize(
@@ -72,7 +88,10 @@ def test_cards_listing(capsys):
         (["bound", "--card", "mnist", "--dataset", "digits"], "give exactly one of --card"),
         (["bound", "--card", "mnist", "--convention", "exact"], "invalid choice"),
         (["bound", "--card", "mnist", "--set", "delta"], "--set expects KEY=VALUE"),
-        (["bound", "--card", "mnist", "--set", "delta=-3"], "statistics.delta.value|delta must be > 0"),
+        (
+            ["bound", "--card", "mnist", "--set", "delta=-3"],
+            "statistics.delta.value|delta must be > 0",
+        ),
         (["bound", "--card", "mnist", "--product-with", "reacher"], "not a classification card"),
         (["frobnicate"], "invalid choice"),
     ],
@@ -89,11 +108,20 @@ def test_bad_input_exits_nonzero_with_one_line(capsys, argv, match):
 def test_console_entry_point_runs_as_module():
     p = subprocess.run(
         [sys.executable, "-m", "ibcomplexity", "bound", "--card", "hopper", "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["bits"] == pytest.approx(7.613e58, rel=1e-3)
     p = subprocess.run(
-        [sys.executable, "-m", "ibcomplexity", "bound", "--card", "nope"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "ibcomplexity", "bound", "--card", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert p.returncode == 2 and p.stderr.strip().startswith("ibc: error:") and "Traceback" not in p.stderr
+    assert (
+        p.returncode == 2
+        and p.stderr.strip().startswith("ibc: error:")
+        and "Traceback" not in p.stderr
+    )

@@ -40,16 +40,33 @@ def test_stats_json_matches_library(capsys, small_npz):
 def test_bound_from_dataset(capsys, small_npz):
     p, _, _ = small_npz
     d = _json(capsys, ["bound", "--dataset", f"npz:{p}", "--target-error", "0.05", "--json"])
-    for key in ("bits", "log10_bits", "unit", "convention", "vacuous", "inputs", "terms", "statistics"):
+    for key in (
+        "bits",
+        "log10_bits",
+        "unit",
+        "convention",
+        "vacuous",
+        "inputs",
+        "terms",
+        "statistics",
+    ):
         assert key in d
-    assert d["inputs"]["n"] == 120 and d["inputs"]["classes"] == 3 and d["inputs"]["target_error"] == 0.05
+    assert (
+        d["inputs"]["n"] == 120
+        and d["inputs"]["classes"] == 3
+        and d["inputs"]["target_error"] == 0.05
+    )
     assert d["inputs"]["m"] == d["statistics"]["intrinsic_dimension"]["rounded"]
     assert d["inputs"]["delta"] == d["statistics"]["resolution"]["delta"]
 
 
 def test_estimate_default_runs_on_digits(capsys, tmp_path):
     d = _json(capsys, ["estimate", "--json", "--out", str(tmp_path)])
-    assert d["dataset"] == "digits" and d["statistics"]["n"] == 1797 and d["statistics"]["classes"] == 10
+    assert (
+        d["dataset"] == "digits"
+        and d["statistics"]["n"] == 1797
+        and d["statistics"]["classes"] == 10
+    )
     assert set(d["bound"]) == {"integer-degree", "reference"}
     assert all(not b["vacuous"] and b["bits"] > 0 for b in d["bound"].values())
     assert json.loads((tmp_path / "estimate.json").read_text()) == d
@@ -73,7 +90,18 @@ def test_data_errors_are_one_line(capsys, argv, match):
 
 
 def test_mnist_spec_on_real_data(capsys, shared_data):
-    d = _json(capsys, ["stats", "--dataset", f"mnist:{shared_data / 'mnist'}", "--json", "--num-queries", "500",
-                       "--delta-method", "extreme-value"])
+    d = _json(
+        capsys,
+        [
+            "stats",
+            "--dataset",
+            f"mnist:{shared_data / 'mnist'}",
+            "--json",
+            "--num-queries",
+            "500",
+            "--delta-method",
+            "extreme-value",
+        ],
+    )
     assert d["n"] == 10000 and d["classes"] == 10
     assert d["resolution"]["method"] == "extreme_value"

@@ -15,7 +15,17 @@ from ibcomplexity.tasks.cards import (
     product_bound_from_cards,
 )
 
-PAPER_TASKS = {"mnist", "svhn", "cifar10", "imagenet", "omniglot", "cartpole", "reacher", "hopper", "halfcheetah"}
+PAPER_TASKS = {
+    "mnist",
+    "svhn",
+    "cifar10",
+    "imagenet",
+    "omniglot",
+    "cartpole",
+    "reacher",
+    "hopper",
+    "halfcheetah",
+}
 
 
 def test_one_card_per_paper_task():
@@ -30,7 +40,10 @@ def test_card_reproduces_published_bound(name):
     r = bound_from_card(card, convention="reference")
     assert card.reference["convention"] == "reference"
     # agreement at the precision the paper prints (0.5 ulp of the last printed digit)
-    assert math.isclose(r.bits, published, rel_tol=0.5 * 10 ** (1 - digits) * 1.001), (r.bits, published)
+    assert math.isclose(r.bits, published, rel_tol=0.5 * 10 ** (1 - digits) * 1.001), (
+        r.bits,
+        published,
+    )
     assert all(p["provenance"] in ("paper", "computed") for p in card.provenance.values())
 
 
@@ -68,14 +81,35 @@ def _mnist_raw():
     "mutate,match",
     [
         (lambda c: c["statistics"].pop("delta"), "missing statistic\\(s\\) statistics.delta"),
-        (lambda c: c["statistics"]["delta"].update(value=-2.0), "statistics.delta.value must be > 0"),
-        (lambda c: c["statistics"]["classes"].update(value=1), "statistics.classes.value must be >= 2"),
-        (lambda c: c["statistics"]["n"].update(value="many"), "statistics.n.value must be an integer"),
+        (
+            lambda c: c["statistics"]["delta"].update(value=-2.0),
+            "statistics.delta.value must be > 0",
+        ),
+        (
+            lambda c: c["statistics"]["classes"].update(value=1),
+            "statistics.classes.value must be >= 2",
+        ),
+        (
+            lambda c: c["statistics"]["n"].update(value="many"),
+            "statistics.n.value must be an integer",
+        ),
         (lambda c: c["statistics"]["m"].update(value=0.5), "statistics.m.value must be >= 1"),
-        (lambda c: c["statistics"]["radius"].update(value=float("nan")), "statistics.radius.value must be finite"),
-        (lambda c: c["statistics"]["m"].update(provenance="folklore"), "statistics.m.provenance must be one of"),
-        (lambda c: c["statistics"]["m"].update(provenance="computed"), "statistics.m is computed but gives no 'command'"),
-        (lambda c: c["statistics"].update(speed={"value": 1, "provenance": "paper"}), "unknown statistic\\(s\\) statistics.speed"),
+        (
+            lambda c: c["statistics"]["radius"].update(value=float("nan")),
+            "statistics.radius.value must be finite",
+        ),
+        (
+            lambda c: c["statistics"]["m"].update(provenance="folklore"),
+            "statistics.m.provenance must be one of",
+        ),
+        (
+            lambda c: c["statistics"]["m"].update(provenance="computed"),
+            "statistics.m is computed but gives no 'command'",
+        ),
+        (
+            lambda c: c["statistics"].update(speed={"value": 1, "provenance": "paper"}),
+            "unknown statistic\\(s\\) statistics.speed",
+        ),
         (lambda c: c["statistics"].update(m=14), "statistics.m must be a mapping"),
         (lambda c: c.pop("description"), "missing field 'description'"),
         (lambda c: c.update(task="regression"), "field 'task' must be one of"),
