@@ -325,7 +325,7 @@ def _cmd_estimate(args) -> int:
     t.add_column("log10(bits)", justify="right")
     for conv, r in results.items():
         t.add_row(
-            "model-agnostic upper bound (ICML 2023)",
+            "model-agnostic bound (ICML 2023)",
             conv + (" (default)" if conv == DEFAULT_CONVENTION else ""),
             r.formatted(),
             "-" if r.vacuous else f"{r.log10_bits:.4f}",

@@ -24,8 +24,8 @@ resolution, P number of discrete-feature combinations (classes), D output dimens
 bound itself can exceed 1e308.
 
 References:
-  Boopathy, Liu, Lee, Ishikawa, Sriram, Fiete. *Model-agnostic Measure of Generalization
-  Difficulty*. ICML 2023. arXiv:2305.01034.
+  Boopathy et al. *Model-agnostic Measure of Generalization Difficulty*. ICML 2023.
+  arXiv:2305.01034.
 """
 
 from __future__ import annotations
