@@ -18,7 +18,7 @@ def test_readme_python_example_runs():
     assert lines[0].startswith("1.4848e+16 bits 16.1716")
     assert lines[1] == "1.4639e+25 bits" and lines[2] == "1.7894e+145 bits"
     # every value the comments quote is what the code printed
-    for comment in re.findall(r"# (\d\.\d{4}e\+\d+ bits)", code):
+    for comment in re.findall(r"# prints: (\d\.\d{4}e\+\d+ bits)", code):
         assert any(comment in line for line in lines), comment
 
 
