@@ -19,6 +19,7 @@ from ibcomplexity._validation import InputError
 __all__ = ["main"]
 
 DEFAULT_DATASET_TARGET_ERROR = 0.01
+DEFAULT_TARGET_MSE = 0.01
 
 
 class _Parser(argparse.ArgumentParser):
@@ -281,15 +282,170 @@ def _cmd_cards(args) -> int:
     return 0
 
 
+def _gp_space_and_task(args):
+    """Dataset -> seeded train/test split -> GP space, from the kernel options."""
+    import dataclasses
+
+    from ibcomplexity.hypotheses import GPSpace, make_kernel
+    from ibcomplexity.tasks import load_dataset, make_regression_task
+
+    kernel = make_kernel(args.kernel)
+    if args.bandwidth is not None:
+        bw: float | str = args.bandwidth
+        if bw != "median":
+            try:
+                bw = float(bw)
+            except ValueError:
+                raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
+        kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+    data = load_dataset(args.dataset)
+    n_train = args.n_train
+    n_test = args.n_test
+    task = make_regression_task(data, n_train=n_train, n_test=n_test, seed=args.seed)
+    space = GPSpace(kernel=kernel, preprocessing=args.preprocess)
+    return space, task
+
+
+def _sampled(args, posterior, target, progress):
+    import jax
+    import jax.numpy as jnp
+
+    from ibcomplexity.estimate import estimate_bits
+    from ibcomplexity.hypotheses import sample_losses
+
+    dtype = jnp.float64 if args.dtype == "float64" else jnp.float32
+    losses = sample_losses(
+        jax.random.key(args.seed), posterior, args.samples, dtype=dtype, progress=progress
+    )
+    est = estimate_bits(losses, target, bootstrap=args.bootstrap, seed=args.seed)
+    return losses, est
+
+
+def _estimate_dict(est) -> dict[str, Any]:
+    from ibcomplexity.results import _jsonable
+
+    d = _jsonable(est)
+    d["unit"] = est.unit
+    return d
+
+
+def _cmd_kernel(args) -> int:
+    from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
+    from ibcomplexity.hypotheses import gp_posterior
+
+    if args.samples is not None and args.samples < 20:
+        raise InputError(f"--samples must be >= 20 for a fitted estimate, got {args.samples}")
+    space, task = _gp_space_and_task(args)
+    posterior = gp_posterior(space, task)
+    exact = inductive_bias_from_posterior(posterior, args.target_mse)
+    losses = est = None
+    if args.samples is not None:
+        with _progress(not args.quiet) as pf:
+            losses, est = _sampled(args, posterior, args.target_mse, pf("sampling losses"))
+    if args.plot:
+        from ibcomplexity.plots import plot_loss_distribution
+
+        plot_loss_distribution(
+            args.plot,
+            target=args.target_mse,
+            losses=losses,
+            distribution=loss_distribution(posterior),
+            title=f"GP ({exact.space['kernel']}) on {task.name}: n_train={task.n_train}, "
+            f"n_test={task.n_test}",
+            bits_label=f"target {args.target_mse:g}: {_bits_text(exact.bits)}",
+        )
+    payload: dict[str, Any] = {
+        "exact": exact.as_dict(),
+        "sampled": None if est is None else _estimate_dict(est),
+        "inputs": {
+            "dataset": task.name,
+            "n_train": task.n_train,
+            "n_test": task.n_test,
+            "classes": task.classes,
+            "target_mse": args.target_mse,
+            "seed": args.seed,
+            "kernel": exact.space["kernel"],
+            "preprocessing": exact.space["preprocessing"],
+            "samples": args.samples,
+            "dtype": args.dtype if args.samples else None,
+        },
+        "plot": args.plot,
+    }
+    if args.json:
+        _print_json(payload)
+        return 0
+    _console().print(_gp_table(exact, est, title=f"Inductive bias of a GP space on {task.name}"))
+    if args.plot:
+        _console().print(f"wrote {args.plot}")
+    return 0
+
+
+def _bits_text(bits: float) -> str:
+    import math
+
+    return "infinite" if math.isinf(bits) else f"{bits:.6g} bits"
+
+
+def _gp_table(exact, est, title: str):
+    from rich.table import Table
+
+    t = Table(title=title, header_style="bold")
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    t.add_row("[bold]exact bits (no sampling)[/bold]", f"[bold]{_bits_text(exact.bits)}[/bold]")
+    if exact.infinite:
+        t.add_row("status", exact.message)
+    else:
+        t.add_row("bits per test point", f"{exact.bits_per_test_point:.6g}")
+        t.add_row("Chernoff lower bound", _bits_text(exact.chernoff_bits))
+    if est is not None:
+        ci = (
+            f" [{est.ci_low_bits:.4g}, {est.ci_high_bits:.4g}]"
+            if est.ci_low_bits is not None
+            else ""
+        )
+        t.add_row(
+            f"sampled + fitted ({est.num_samples:,} samples, {int(est.confidence * 100)}% CI)",
+            f"{est.bits:.6g}{ci}",
+        )
+        if est.empirical_bits is not None:
+            lo, hi = est.empirical_ci_bits
+            t.add_row(
+                f"empirical ({est.count_below} below target)",
+                f"{est.empirical_bits:.6g} [{lo:.4g}, {hi:.4g}]",
+            )
+        else:
+            t.add_row("empirical", f"target below all samples: >= {est.empirical_ci_bits[0]:.4g}")
+    t.add_row("target MSE", f"{exact.target_mse:g}")
+    t.add_row("mean MSE of a posterior sample", f"{exact.mean_mse:.6g}")
+    t.add_row("MSE of the posterior mean", f"{exact.posterior_mean_mse:.6g}")
+    t.add_row("smallest reachable MSE (offset)", f"{exact.offset:.6g}")
+    t.add_row("N = classes x rank(Sigma)", str(exact.N))
+    t.add_row("kernel", exact.space["kernel"])
+    t.add_row("preprocessing", exact.space["preprocessing"])
+    t.add_row(
+        "jitter (relative)", f"{exact.space['jitter']:g} ({exact.space['jitter_retries']} retries)"
+    )
+    for k in ("name", "n_train", "n_test", "classes", "seed"):
+        t.add_row(f"task {k}", str(exact.task[k]))
+    return t
+
+
 def _cmd_estimate(args) -> int:
-    """The README's main job: statistics of a dataset and its bound in both conventions."""
+    """The README's main job: the bound from the task statistics, and the exact GP inductive bias,
+    side by side, with a plot of the GP loss distribution."""
+    import math
+
     from ibcomplexity.bound import DEFAULT_CONVENTION, classification_bound
+    from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
+    from ibcomplexity.hypotheses import gp_posterior
+    from ibcomplexity.plots import plot_loss_distribution
 
     with _progress(not args.quiet) as pf:
         stats = _compute_stats(args, pf)
-    results = {}
+    bounds = {}
     for conv in dict.fromkeys((DEFAULT_CONVENTION, "reference")):
-        results[conv] = classification_bound(
+        bounds[conv] = classification_bound(
             n=stats.n,
             m=stats.intrinsic_dimension.rounded,
             radius=stats.radius,
@@ -298,17 +454,30 @@ def _cmd_estimate(args) -> int:
             target_error=args.target_error,
             convention=conv,
         )
+    space, task = _gp_space_and_task(args)
+    posterior = gp_posterior(space, task)
+    gp = inductive_bias_from_posterior(posterior, args.target_mse)
+    out = Path(args.out)
+    plot = plot_loss_distribution(
+        out / "loss_distribution.png",
+        target=args.target_mse,
+        distribution=loss_distribution(posterior),
+        title=f"Exact GP loss distribution on {task.name} ({gp.space['kernel']}, "
+        f"n_train={task.n_train}, n_test={task.n_test})",
+        bits_label=f"target MSE {args.target_mse:g}: {_bits_text(gp.bits)}",
+    )
     payload = {
         "dataset": stats.dataset,
         "seed": stats.seed,
         "target_error": args.target_error,
+        "target_mse": args.target_mse,
         "statistics": stats.as_dict(),
-        "bound": {conv: r.as_dict() for conv, r in results.items()},
+        "bound": {conv: r.as_dict() for conv, r in bounds.items()},
+        "gp": gp.as_dict(),
+        "plot": str(plot),
     }
-    if args.out is not None:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "estimate.json").write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "estimate.json").write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
     if args.json:
         _print_json(payload)
         return 0
@@ -316,23 +485,32 @@ def _cmd_estimate(args) -> int:
 
     console = _console()
     console.print(_stats_table(stats))
-    t = Table(
-        title=f"Inductive-bias complexity of {stats.dataset} at target error {args.target_error:g}"
-    )
+    t = Table(title=f"Inductive-bias complexity of {stats.dataset}", header_style="bold")
     t.add_column("estimate")
-    t.add_column("convention")
+    t.add_column("target")
     t.add_column("bits", justify="right")
     t.add_column("log10(bits)", justify="right")
-    for conv, r in results.items():
+    for conv, r in bounds.items():
+        label = "upper bound, " + conv + (" (default)" if conv == DEFAULT_CONVENTION else "")
         t.add_row(
-            "model-agnostic bound (ICML 2023)",
-            conv + (" (default)" if conv == DEFAULT_CONVENTION else ""),
+            label,
+            f"error {args.target_error:g}",
             r.formatted(),
             "-" if r.vacuous else f"{r.log10_bits:.4f}",
         )
+    t.add_row(
+        f"exact GP ({gp.space['kernel_name']}, n_train={task.n_train}, n_test={task.n_test})",
+        f"MSE {args.target_mse:g}",
+        _bits_text(gp.bits),
+        "-" if gp.infinite or gp.bits <= 0 else f"{math.log10(gp.bits):.4f}",
+    )
     console.print(t)
-    if args.out is not None:
-        console.print(f"wrote {Path(args.out) / 'estimate.json'}")
+    console.print(
+        "upper bound: Boopathy et al., ICML 2023 (model-agnostic, from n, m, R, delta). exact GP: "
+        "-log2 P(test MSE <= target) for posterior samples of a GP with "
+        f"{gp.space['kernel']} (Boopathy et al., IJCAI 2024), computed without sampling."
+    )
+    console.print(f"wrote {out / 'estimate.json'} and {plot}")
     return 0
 
 
@@ -392,12 +570,52 @@ def _parser() -> argparse.ArgumentParser:
     common(c)
     c.set_defaults(func=_cmd_cards)
 
-    e = sub.add_parser(
-        "estimate", help="the main job: statistics and inductive-bias complexity of a dataset"
+    def gp_options(sp: argparse.ArgumentParser, *, n_train: int, n_test: int) -> None:
+        g = sp.add_argument_group("Gaussian-process hypothesis space")
+        g.add_argument("--kernel", default="rbf", help="kernel spec (default rbf): " + kernel_help)
+        g.add_argument("--bandwidth", default=None, help="a number or 'median' (the default)")
+        g.add_argument(
+            "--preprocess",
+            choices=("none", "unit", "standardize"),
+            default="none",
+            help="input preprocessing before the kernel (default none: the dataset's scaling)",
+        )
+        g.add_argument("--n-train", type=int, default=n_train, help=f"default {n_train}")
+        g.add_argument("--n-test", type=int, default=n_test, help=f"default {n_test}")
+        g.add_argument(
+            "--target-mse",
+            type=float,
+            default=DEFAULT_TARGET_MSE,
+            help=f"target per-entry test MSE on one-hot targets (default {DEFAULT_TARGET_MSE:g})",
+        )
+
+    from ibcomplexity.hypotheses import kernel_specs_help
+
+    kernel_help = " ".join(kernel_specs_help().split())
+
+    k = sub.add_parser("kernel", help="exact (and sampled) inductive bias of a GP/kernel space")
+    k.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
+    gp_options(k, n_train=1000, n_test=500)
+    k.add_argument("--samples", type=int, default=None, help="also sample S hypotheses and fit")
+    k.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
+    k.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    k.add_argument("--seed", type=int, default=0, help="seed of the split and the samples")
+    k.add_argument(
+        "--plot", default=None, metavar="PNG", help="save a plot of the loss distribution"
     )
+    common(k)
+    k.set_defaults(func=_cmd_kernel)
+
+    e = sub.add_parser("estimate", help="the main job: the bound and the exact GP result")
     e.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
-    e.add_argument("--target-error", type=float, default=DEFAULT_DATASET_TARGET_ERROR)
-    e.add_argument("--out", default=None, help="directory to write estimate.json to")
+    e.add_argument(
+        "--target-error",
+        type=float,
+        default=DEFAULT_DATASET_TARGET_ERROR,
+        help="target error of the bound (default 0.01)",
+    )
+    gp_options(e, n_train=1000, n_test=500)
+    e.add_argument("--out", default="ibc-out", help="folder for estimate.json and the plot")
     _add_stats_options(e)
     common(e)
     e.set_defaults(func=_cmd_estimate)

@@ -17,6 +17,7 @@ from ibcomplexity.tasks.datasets import (
     load_mnist,
     load_npz,
 )
+from ibcomplexity.tasks.regression import RegressionTask, make_regression_task
 
 __all__ = [
     "Card",
@@ -31,6 +32,8 @@ __all__ = [
     "load_idx",
     "load_mnist",
     "load_npz",
+    "RegressionTask",
+    "make_regression_task",
     "read_idx",
     "write_idx",
 ]

@@ -69,9 +69,60 @@ def test_estimate_default_runs_on_digits(capsys, tmp_path):
     )
     assert set(d["bound"]) == {"integer-degree", "reference"}
     assert all(not b["vacuous"] and b["bits"] > 0 for b in d["bound"].values())
+    gp = d["gp"]
+    assert (
+        gp["target_mse"] == 0.01 and gp["task"]["n_train"] == 1000 and gp["task"]["n_test"] == 500
+    )
+    assert gp["bits"] > 0 and gp["chernoff_bits"] <= gp["bits"]
     assert json.loads((tmp_path / "estimate.json").read_text()) == d
-    assert main(["estimate"]) == 0
-    assert "Inductive-bias complexity of digits" in capsys.readouterr().out
+    assert (tmp_path / "loss_distribution.png").stat().st_size > 10_000
+    assert main(["estimate", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Inductive-bias complexity of digits" in out and "exact GP" in out
+
+
+def test_kernel_exact_and_sampled_agree_in_the_bulk(capsys, tmp_path):
+    """At a target near the middle of the loss distribution the exact bits lie inside the
+    empirical Clopper-Pearson interval of the sampled losses."""
+    base = ["kernel", "--n-train", "200", "--n-test", "50", "--json"]
+    probe = _json(capsys, base + ["--target-mse", "0.05"])
+    mean = probe["exact"]["mean_mse"]
+    d = _json(
+        capsys,
+        base
+        + [
+            "--target-mse",
+            str(mean),
+            "--samples",
+            "4000",
+            "--bootstrap",
+            "20",
+            "--plot",
+            str(tmp_path / "k.png"),
+        ],
+    )
+    exact, sampled = d["exact"], d["sampled"]
+    lo, hi = sampled["empirical_ci_bits"]
+    assert lo <= exact["bits"] <= hi
+    assert d["inputs"]["kernel"].startswith("rbf:bandwidth=") and d["inputs"]["samples"] == 4000
+    assert (tmp_path / "k.png").exists()
+
+
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["kernel", "--kernel", "poly"], "unknown kernel 'poly'"),
+        (["kernel", "--bandwidth", "-1"], "bandwidth"),
+        (["kernel", "--bandwidth", "wide"], "--bandwidth must be a number or 'median'"),
+        (["kernel", "--n-train", "1700", "--n-test", "500"], "n_train"),
+        (["kernel", "--target-mse", "0"], "target_mse must be > 0"),
+        (["kernel", "--samples", "5"], "--samples must be >= 20"),
+    ],
+)
+def test_kernel_errors_are_one_line(capsys, argv, match):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ibc: error: ") and err.count("\n") == 1 and match in err, err
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,42 @@
+"""Loss samples -> bits: fitted loss model with bootstrap interval, empirical count, reference.
+
+See :mod:`ibcomplexity.estimate.loss_fit` and :mod:`ibcomplexity.estimate.reference`.
+"""
+
+from ibcomplexity.estimate.exact import (
+    GPInductiveBias,
+    inductive_bias,
+    inductive_bias_from_posterior,
+    loss_distribution,
+)
+from ibcomplexity.estimate.loss_fit import (
+    MIN_SAMPLES,
+    BitsEstimate,
+    GoodnessOfFit,
+    NcxFit,
+    NcxParams,
+    TailCheck,
+    estimate_bits,
+    fit_ncx2,
+    ncx2_moment_match,
+)
+from ibcomplexity.estimate.reference import ReferenceBits, reference_bits, sankaran_z
+
+__all__ = [
+    "GPInductiveBias",
+    "inductive_bias",
+    "inductive_bias_from_posterior",
+    "loss_distribution",
+    "MIN_SAMPLES",
+    "BitsEstimate",
+    "GoodnessOfFit",
+    "NcxFit",
+    "NcxParams",
+    "TailCheck",
+    "estimate_bits",
+    "fit_ncx2",
+    "ncx2_moment_match",
+    "ReferenceBits",
+    "reference_bits",
+    "sankaran_z",
+]

@@ -1,0 +1,45 @@
+"""Hypothesis spaces: kernels, the exact GP posterior and sampled test losses."""
+
+from ibcomplexity.hypotheses.gp import GPPosterior, GPSpace, gp_posterior
+from ibcomplexity.hypotheses.kernels import (
+    KERNELS,
+    PREPROCESSING_MODES,
+    Kernel,
+    Preprocessing,
+    kernel_specs_help,
+    laplace,
+    make_kernel,
+    matern32,
+    matern52,
+    median_bandwidth,
+    nngp_relu,
+    preprocess,
+    rbf,
+)
+from ibcomplexity.hypotheses.sampling import (
+    loss_one,
+    loss_terms,
+    sample_losses,
+)
+
+__all__ = [
+    "GPPosterior",
+    "GPSpace",
+    "gp_posterior",
+    "KERNELS",
+    "PREPROCESSING_MODES",
+    "Kernel",
+    "Preprocessing",
+    "kernel_specs_help",
+    "laplace",
+    "make_kernel",
+    "matern32",
+    "matern52",
+    "median_bandwidth",
+    "nngp_relu",
+    "preprocess",
+    "rbf",
+    "loss_one",
+    "loss_terms",
+    "sample_losses",
+]
