@@ -49,7 +49,7 @@ Numerical conventions (documented choices):
 References:
   Rasmussen & Williams, *Gaussian Processes for Machine Learning*, MIT Press 2006, sec. 2.2 and
   algorithm 2.1.
-  Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024, arXiv:2406.15941.
+  Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024.
   Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., SIAM 2002, ch. 10.
 """
 
@@ -121,7 +121,7 @@ class GPPosterior:
     r"""The exact GP posterior on the test inputs, in its eigenbasis (float64 numpy arrays).
 
     Eigenpairs are sorted by decreasing eigenvalue, so the first ``rank`` are the positive ones;
-    eigenvalues below ``eig_tol`` are stored as exactly 0.
+    eigenvalues at or below ``eig_tol`` are stored as exactly 0. Arrays are read-only.
 
     Attributes:
       mu: ``(m, k)`` posterior mean :math:`K_{*X} K_{XX}^{-1} Y`.
@@ -357,12 +357,18 @@ def gp_posterior(space: GPSpace, task) -> GPPosterior:
     tol = max(space.eig_rtol * m * max(float(lam_np[0]), prior_var), 2.0 * rel * scale)
     clipped = np.where(lam_np > tol, lam_np, 0.0)
     rank = int(np.count_nonzero(clipped))
+
+    def frozen(a) -> np.ndarray:
+        a = np.array(a, dtype=np.float64)
+        a.flags.writeable = False
+        return a
+
     return GPPosterior(
-        mu=np.asarray(mu),
-        eigenvalues=clipped,
-        eigenvectors=np.asarray(u),
-        y_test=np.asarray(yte, dtype=np.float64),
-        residuals=np.asarray(residuals),
+        mu=frozen(mu),
+        eigenvalues=frozen(clipped),
+        eigenvectors=frozen(u),
+        y_test=frozen(yte),
+        residuals=frozen(residuals),
         kernel=kernel,
         preprocessing=prep,
         jitter=rel,

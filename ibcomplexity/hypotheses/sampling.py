@@ -27,7 +27,7 @@ the chunk once per (chunk shape, dtype) -- the last chunk is padded, not recompi
 over chunks in Python, reporting progress.
 
 References:
-  Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024, arXiv:2406.15941.
+  Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024.
 """
 
 from __future__ import annotations

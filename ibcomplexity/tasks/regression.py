@@ -11,7 +11,7 @@ task: ``n_train`` training and ``n_test`` test examples drawn without replacemen
 default stratified by class, with one-hot targets over the dataset's classes.
 
 References:
-  Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024, arXiv:2406.15941.
+  Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024.
 """
 
 from __future__ import annotations
