@@ -7,7 +7,13 @@ S = 100 ... 1e6 posterior hypotheses, fit their losses with the default estimato
 start + MLE of a scaled noncentral chi-square, bootstrap interval) and with the published
 ``reference`` procedure, and compare both with the exact bits at several targets (one inside the
 sampled range, where the empirical count also applies, and two in the tail, where only the fitted
-model can extrapolate).
+model can extrapolate). Each default estimate carries two models on the same bootstrap resamples:
+the noncentral chi-square MLE (the headline bits) and the four-cumulant generalized chi-square,
+and the reported interval is the union of their intervals (``robust_ci_bits``).
+
+A second part measures *coverage*: ``--replicates R`` independent samples of each size in
+``COVERAGE_SIZES`` (disjoint slices of one long run), and the fraction of them whose intervals
+contain the exact bits.
 
 Run (from the repository root):
 
@@ -33,6 +39,7 @@ from ibcomplexity.hypotheses import GPSpace, gp_posterior, sample_losses
 from ibcomplexity.tasks import load_dataset, make_regression_task
 
 SAMPLE_SIZES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
+COVERAGE_SIZES = (1_000, 10_000, 100_000)
 # scipy's generic ncx2.fit (the reference procedure) takes many minutes beyond this size
 REFERENCE_MAX_SAMPLES = 100_000
 
@@ -44,6 +51,7 @@ def main() -> None:
     ap.add_argument("--n-test", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bootstrap", type=int, default=100)
+    ap.add_argument("--replicates", type=int, default=10)
     ap.add_argument("--out", default="experiments/results/gp_convergence")
     args = ap.parse_args()
     out = Path(args.out)
@@ -94,11 +102,27 @@ def main() -> None:
                         bits=est.bits,
                         ci_low=est.ci_low_bits,
                         ci_high=est.ci_high_bits,
+                        cumulant_bits=est.cumulant_bits,
+                        cumulant_ci_low=None
+                        if est.cumulant_ci_bits is None
+                        else est.cumulant_ci_bits[0],
+                        cumulant_ci_high=None
+                        if est.cumulant_ci_bits is None
+                        else est.cumulant_ci_bits[1],
+                        cumulant_model=None if est.cumulant_fit is None else est.cumulant_fit.model,
+                        robust_ci_low=None if est.robust_ci_bits is None else est.robust_ci_bits[0],
+                        robust_ci_high=None
+                        if est.robust_ci_bits is None
+                        else est.robust_ci_bits[1],
+                        skew_excess=est.skew_excess,
                         empirical_bits=est.empirical_bits,
                         rel_error=(est.bits - exact[name]) / exact[name],
                         covers=None
                         if est.ci_low_bits is None
                         else bool(est.ci_low_bits <= exact[name] <= est.ci_high_bits),
+                        robust_covers=None
+                        if est.robust_ci_bits is None
+                        else bool(est.robust_ci_bits[0] <= exact[name] <= est.robust_ci_bits[1]),
                         seconds=time.perf_counter() - t0,
                     )
                 )
@@ -107,6 +131,29 @@ def main() -> None:
                     f"S={S:>8} {name:>9} {method:>9}: {r['bits']:10.3f} bits "
                     f"(exact {r['exact_bits']:.3f}, rel.err {r['rel_error']:+.3f})"
                 )
+    coverage = []
+    for S in COVERAGE_SIZES:
+        if S * args.replicates > all_losses.shape[0]:
+            continue
+        for name, t in targets.items():
+            hits = dict(fit=0, cumulant=0, robust=0)
+            for r in range(args.replicates):
+                est = estimate_bits(
+                    all_losses[r * S : (r + 1) * S], t, bootstrap=args.bootstrap, seed=args.seed + r
+                )
+                e = exact[name]
+                hits["fit"] += est.ci_low_bits <= e <= est.ci_high_bits
+                hits["cumulant"] += est.cumulant_ci_bits[0] <= e <= est.cumulant_ci_bits[1]
+                hits["robust"] += est.robust_ci_bits[0] <= e <= est.robust_ci_bits[1]
+            coverage.append(
+                dict(samples=S, target=name, replicates=args.replicates)
+                | {f"{k}_coverage": v / args.replicates for k, v in hits.items()}
+            )
+            print("coverage", coverage[-1])
+    with open(out / "coverage.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(coverage[0]))
+        w.writeheader()
+        w.writerows(coverage)
     with open(out / "convergence.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
@@ -119,6 +166,9 @@ def main() -> None:
                 targets=targets,
                 exact_bits=exact,
                 rows=rows,
+                coverage=coverage,
+                confidence=0.95,
+                bootstrap=args.bootstrap,
             ),
             indent=2,
         )
@@ -131,15 +181,24 @@ def main() -> None:
 
     fig, axes = plt.subplots(1, len(targets), figsize=(5 * len(targets), 4), sharex=True)
     for ax, name in zip(axes, targets, strict=True):
-        for method, color in (("fit", "#08519c"), ("reference", "#cb181d")):
-            rr = [r for r in rows if r["target"] == name and r["method"] == method]
-            s = np.array([r["samples"] for r in rr])
-            b = np.array([r["bits"] for r in rr])
-            ax.plot(s, b, "o-", color=color, label=f"{method} fit")
-            if method == "fit":
-                lo = np.array([r["ci_low"] for r in rr], dtype=float)
-                hi = np.array([r["ci_high"] for r in rr], dtype=float)
-                ax.fill_between(s, lo, hi, color=color, alpha=0.15, label="bootstrap 95% CI")
+        fit = [r for r in rows if r["target"] == name and r["method"] == "fit"]
+        s = np.array([r["samples"] for r in fit])
+        col = {k: np.array([r[k] for r in fit], dtype=float) for k in fit[0] if k != "target"}
+        ax.plot(s, col["bits"], "o-", color="#08519c", label="noncentral chi-square MLE")
+        ax.fill_between(
+            s, col["ci_low"], col["ci_high"], color="#08519c", alpha=0.15, label="its bootstrap CI"
+        )
+        ax.plot(s, col["cumulant_bits"], "^-", color="#e6550d", label="four-cumulant model")
+        ax.plot(s, col["robust_ci_low"], ":", color="#e6550d", label="robust interval (union)")
+        ax.plot(s, col["robust_ci_high"], ":", color="#e6550d")
+        ref = [r for r in rows if r["target"] == name and r["method"] == "reference"]
+        ax.plot(
+            [r["samples"] for r in ref],
+            [r["bits"] for r in ref],
+            "x--",
+            color="#cb181d",
+            label="published procedure (reference)",
+        )
         emp = [
             (r["samples"], r["empirical_bits"])
             for r in rows

@@ -399,15 +399,31 @@ def _gp_table(exact, est, title: str):
         t.add_row("bits per test point", f"{exact.bits_per_test_point:.6g}")
         t.add_row("Chernoff lower bound", _bits_text(exact.chernoff_bits))
     if est is not None:
+        pct = int(round(est.confidence * 100))
         ci = (
             f" [{est.ci_low_bits:.4g}, {est.ci_high_bits:.4g}]"
             if est.ci_low_bits is not None
             else ""
         )
         t.add_row(
-            f"sampled + fitted ({est.num_samples:,} samples, {int(est.confidence * 100)}% CI)",
+            f"sampled: noncentral chi-square fit ({est.num_samples:,} samples, {pct}% CI)",
             f"{est.bits:.6g}{ci}",
         )
+        if est.cumulant_bits is not None:
+            cci = (
+                f" [{est.cumulant_ci_bits[0]:.4g}, {est.cumulant_ci_bits[1]:.4g}]"
+                if est.cumulant_ci_bits is not None
+                else ""
+            )
+            t.add_row(
+                f"sampled: four-cumulant model ({est.cumulant_fit.model})",
+                f"{est.cumulant_bits:.6g}{cci}",
+            )
+        if est.robust_ci_bits is not None:
+            lo, hi = est.robust_ci_bits
+            t.add_row(
+                f"[bold]sampled: {pct}% interval (both models)[/bold]", f"[{lo:.4g}, {hi:.4g}]"
+            )
         if est.empirical_bits is not None:
             lo, hi = est.empirical_ci_bits
             t.add_row(

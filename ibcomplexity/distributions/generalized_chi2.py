@@ -21,14 +21,16 @@ and with :math:`a_j = 1/(1 - 2 w_j t)` its derivatives are, for :math:`r \ge 1` 
 Three ways to the CDF (:meth:`GeneralizedChiSquare.log_cdf`):
 
 * ``"saddlepoint"``: the Lugannani-Rice formula around the root :math:`\hat t` of
-  :math:`K'(\hat t) = x`, assembled in log space (:meth:`GeneralizedChiSquare.saddlepoint` has
-  the formulas). Relative error :math:`O(1/N)` in the tail probability, :math:`N = \sum_j k_j`:
-  the error of :math:`\ln P` stays below about :math:`1/(6N)` nats (its limit far in the lower
-  tail, Stirling's remainder of :math:`\ln\Gamma(N/2 + 1)`), so the relative error of
-  :math:`-\ln P` vanishes deep in the tails. Unreliable for :math:`N < 1`.
-* ``"imhof"``: exact numerical inversion of the characteristic function (Imhof 1961), accurate to
-  an absolute ~1e-14 in probability, hence useless for :math:`P \lesssim 10^{-10}`. Costs ~5 ms
-  a call plus ~0.1 ms a point for large :math:`N`, ~10 ms a point for :math:`N \lesssim 10`.
+  :math:`K'(\hat t) = x`, assembled in log space (the private module
+  :mod:`ibcomplexity.distributions._saddlepoint` has the formulas). Relative error
+  :math:`O(1/N)` in the tail probability, :math:`N = \sum_j k_j`: the error of :math:`\ln P`
+  stays below about :math:`1/(6N)` nats (its limit far in the lower tail, Stirling's remainder
+  of :math:`\ln\Gamma(N/2 + 1)`), so the relative error of :math:`-\ln P` vanishes deep in the
+  tails. Unreliable for :math:`N < 1`.
+* ``"imhof"``: exact numerical inversion of the characteristic function (Imhof 1961; formulas in
+  the private module :mod:`ibcomplexity.distributions._imhof`), accurate to an absolute ~1e-14
+  in probability, hence useless for :math:`P \lesssim 10^{-10}`. Costs ~5 ms a call plus ~0.1 ms
+  a point for large :math:`N`, ~10 ms a point for :math:`N \lesssim 10`.
 * ``"auto"`` (default): Imhof where its smaller tail probability is at least
   :data:`AUTO_IMHOF_MIN_TAIL` (1e-6), the saddlepoint below 1e-8, blended in log space between
   (so that the result stays monotone); for :math:`N < 1` the small-x expansion near the offset.
@@ -52,7 +54,6 @@ References:
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -60,9 +61,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import integrate, special
 
 from ibcomplexity._validation import InputError
+from ibcomplexity.distributions._imhof import imhof_log_probs
+from ibcomplexity.distributions._numerics import blend, log1m_exp, row_blocks
+from ibcomplexity.distributions._saddlepoint import saddlepoint_flat, saddlepoint_log_probs
 
 __all__ = [
     "GeneralizedChiSquare",
@@ -91,48 +94,8 @@ _AUTO_SMALL_DOF = 1.0
 # Below N = _AUTO_SMALL_DOF "auto" uses the two-term small-x expansion near the offset, where its
 # expansion parameter is at most this (the neglected third term is ~ its square, 1e-12).
 _SMALL_X_MAX_CORRECTION = 1e-6
-# Lugannani-Rice has a removable singularity at the mean (w_hat, u_hat -> 0 and 1/w - 1/u is a
-# difference of two large numbers). In float64 the root t_hat is known only to an absolute
-# eps * scale / K'' (scale = |mean| + |offset|, the size of the numbers subtracted), so
-# 1/w - 1/u carries an error ~ eps * (scale / sd) / z^2 at z = (x - mean) / sd. Within |z| < z_c
-# the formula is replaced by the straight line through its values at -z_c and +z_c, whose own
-# error is ~ z_c^2 * skewness. Measured on five models with scale/sd = 0.7..130: the raw formula
-# is off by 1e-6..3e-6 at z = 1e-4 and by < 2e-8 at z = 1e-3, where the bridge joins it
-# continuously; z_c = max(1e-3, (eps * scale / sd)^(1/4)) balances the two errors when scale/sd
-# exceeds ~1e4.
-_LR_CENTER_CUTOFF = 1e-3
-# Below this |q| the function q - log1p(q) is summed as its Taylor series (16 terms reach
-# 0.1^16/16 < 1e-17 relative): the direct difference cancels catastrophically for small q.
-_LOG1PMX_SERIES_CUTOFF = 0.1
-_LOG1PMX_TERMS = 16
-_EPS = float(np.finfo(np.float64).eps)
-# Log of the smallest positive (subnormal) float64, the floor of the root finder's brackets.
-_MIN_LOG = -745.0
-# Safeguarded Newton on the log of the saddlepoint variable: stop when the step is below this
-# (relative to max(1, |z|)), or after this many iterations (bisection alone would need ~ 60).
-_ROOT_TOL = 4.0 * _EPS
-_ROOT_MAX_ITER = 200
-# Rows of x processed at once, so that the (rows, components) temporaries stay ~ 16 MiB.
-_BLOCK_ELEMENTS = 2**21
-# Imhof: truncate the integral at the first U = u_s 2^i (u_s = 2/sd, the scale where the
-# characteristic function has decayed) where Imhof's bound on the neglected part of P is below
-# _IMHOF_TRUNCATION; beyond 2^_IMHOF_MAX_DOUBLINGS u_s (few degrees of freedom: the integrand
-# decays only like u^{-N/2-1}) the rest is integrated by QUADPACK's Fourier-integral rule QAWF.
-_IMHOF_TRUNCATION = 1e-15
-_IMHOF_MAX_DOUBLINGS = 8
-_IMHOF_EPSABS = 1e-14
-_IMHOF_EPSREL = 1e-12
-_IMHOF_TAIL_CYCLES = 4
-# At most this many doublings of the pieces before QAWF; points that would need more (tiny
-# x - c0: P < ~1e-12 for N >= 1, but any P for N < 1) get NaN, and "auto" the saddlepoint.
-_IMHOF_MAX_TAIL_DOUBLINGS = 80
-# More oscillations of the integrand before the truncation point than quadrature can follow: only
-# far out in the upper tail (P there is below Imhof's accuracy); NaN, and "auto" the saddlepoint.
-_IMHOF_MAX_OSCILLATIONS = 1e5
 # Elements of the (samples, components) arrays drawn at once by `sample`.
 _SAMPLE_CHUNK_ELEMENTS = 2**22
-
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -167,22 +130,6 @@ class ChernoffBound:
 
     log_cdf_bound: np.ndarray
     t: np.ndarray
-
-
-def _q_minus_log1p(q: np.ndarray, log_d: np.ndarray) -> np.ndarray:
-    r""":math:`q - \ln(1 + q) \ge 0` for :math:`q > -1`, given :math:`\ln d = -\ln(1 + q)`.
-
-    Exists because the rate function is a sum of these terms and the direct difference loses all
-    digits for small :math:`|q|` (near the mean), where the Taylor series
-    :math:`\sum_{n \ge 2} (-q)^n / n` is used instead; ``log_d`` is passed in because the callers
-    know :math:`d = 1/(1+q)` without cancellation even where :math:`1 + q` underflows.
-    """
-    small = np.abs(q) < _LOG1PMX_SERIES_CUTOFF
-    qs = np.where(small, q, 0.0)
-    series = np.zeros_like(qs)
-    for n in range(_LOG1PMX_TERMS + 1, 1, -1):
-        series = series * (-qs) + 1.0 / n
-    return np.where(small, qs * qs * series, q + log_d)
 
 
 def _as_params(name: str, value: ArrayLike, size: int | None) -> np.ndarray:
@@ -363,7 +310,7 @@ class GeneralizedChiSquare:
         flat = t.reshape(-1)
         out = np.full(flat.shape, np.inf)
         ok = flat < self.t_max
-        for rows in _blocks(np.flatnonzero(ok), self.num_components):
+        for rows in row_blocks(np.flatnonzero(ok), self.num_components):
             e = 2.0 * self.weights * flat[rows, None]
             d = 1.0 - e
             out[rows] = (
@@ -383,7 +330,7 @@ class GeneralizedChiSquare:
         outs = [np.full(flat.shape, np.inf) for _ in range(3)]
         ok = flat < self.t_max
         w, k, lam = self._arrays()
-        for rows in _blocks(np.flatnonzero(ok), self.num_components):
+        for rows in row_blocks(np.flatnonzero(ok), self.num_components):
             a = 1.0 / (1.0 - 2.0 * w * flat[rows, None])
             wa = w * a
             outs[0][rows] = np.sum(wa * (k + lam * a), 1) + self.offset
@@ -396,28 +343,11 @@ class GeneralizedChiSquare:
         r"""Solve :math:`K'(\hat t) = x` and return :math:`\hat t`, the rate, :math:`\hat w`,
         :math:`\hat u`.
 
-        Below the mean, :math:`\hat t = -s` with :math:`s > 0` is found by a safeguarded Newton
-        iteration on :math:`F(z) = \ln(K'(-e^z) - c_0) - \ln(x - c_0)`, which is decreasing in
-        :math:`z = \ln s` with slope in :math:`(-2, 0)`, inside the bracket
-
-        .. math::
-            \frac{\sqrt{(\mu - c_0)/y} - 1}{2 w_{\max}} \le s
-            \le \frac{N/2 + \sqrt{N^2/4 + y \sum_j \lambda_j / w_j}}{2 y},
-            \qquad y = x - c_0,
-
-        (from :math:`(1 + 2 w_{\max} s)^{-1} \le a_j \le (2 w_j s)^{-1}`); the upper end is the
-        root itself deep in the lower tail. Above the mean the variable is
-        :math:`z = \ln(1 - 2 w_{\max}\hat t)`, bracketed by the largest-weight term alone. All
-        sums are written so that nothing underflows as :math:`s \to \infty`. With
-        :math:`q_j = 2 w_j \hat t / (1 - 2 w_j \hat t)` the rate is a sum of non-negative terms,
-
-        .. math::
-            \hat t x - K(\hat t) = \sum_j \Big[\frac{k_j}{2}\big(q_j - \ln(1 + q_j)\big)
-            + \frac{\lambda_j}{2} q_j^2\Big] + \hat t\,(x - K'(\hat t)),
-
-        (the last term corrects for the residual of the root), free of cancellation near the
-        mean, and :math:`\hat u^2 = \hat t^2 K''(\hat t) = \sum_j \frac{q_j^2}{2}
-        (k_j + 2 \lambda_j (1 - 2 w_j \hat t)^{-1})`.
+        The root is found by a safeguarded Newton iteration on the log of the saddlepoint
+        variable inside a bracket that provably contains it, and the rate is summed as
+        non-negative terms, free of cancellation near the mean and of underflow deep in the lower
+        tail; the bracket and formulas are in the private module
+        :mod:`ibcomplexity.distributions._saddlepoint`.
 
         Args:
           x: evaluation points.
@@ -427,116 +357,10 @@ class GeneralizedChiSquare:
           for ``x <= offset``; ``t = t_max``, ``rate = inf`` for ``x = inf``).
         """
         x = _as_x(x)
-        t, rate, w, u = self._unit._saddlepoint_flat(self._unit_x(x.reshape(-1)))
+        t, rate, w, u = saddlepoint_flat(self._unit, self._unit_x(x.reshape(-1)))
         with np.errstate(over="ignore"):
             t = t / self._scale
         return Saddlepoint(*(_out(a, x.shape) for a in (t, rate, w, u)))
-
-    def _saddlepoint_flat(self, x: np.ndarray):
-        n = x.size
-        t = np.zeros(n)
-        rate = np.zeros(n)
-        u = np.zeros(n)
-        y = x - self.offset
-        mean = self.mean
-        below = x <= self.offset
-        t[below] = -np.inf
-        rate[below] = np.inf
-        u[below] = -np.inf
-        if self.num_components == 0:
-            above = x > self.offset
-            t[above], rate[above], u[above] = 0.0, 0.0, 0.0
-            return t, rate, np.sign(t) * np.sqrt(2.0 * rate), u
-        top = x == np.inf
-        t[top], rate[top], u[top] = self.t_max, np.inf, np.inf
-        lower = np.flatnonzero((x > self.offset) & (x < mean))
-        upper = np.flatnonzero((x > mean) & (x < np.inf))
-        for rows in _blocks(lower, self.num_components):
-            t[rows], rate[rows], u[rows] = self._lower_point(y[rows], mean - self.offset)
-        for rows in _blocks(upper, self.num_components):
-            t[rows], rate[rows], u[rows] = self._upper_point(y[rows], mean - self.offset)
-        return t, rate, np.sign(t) * np.sqrt(2.0 * rate), u
-
-    def _lower_point(self, y: np.ndarray, mu: float):
-        """Saddlepoint below the mean: ``(t, rate, u)`` for ``0 < y < mu`` (``mu = mean - c0``)."""
-        w, k, lam = self._arrays()
-        n_dof = float(np.sum(k))
-        big_l = float(np.sum(lam / w))
-        log_y = np.log(y)
-        # Logs of the bracket ends; log(sqrt(mu/y) - 1) written without cancellation or
-        # overflow, and floored (mu - y may round to 0 within an ulp of the mean).
-        with np.errstate(divide="ignore"):
-            z_lo = (
-                np.log(mu - y)
-                - log_y
-                - np.logaddexp(0.5 * (math.log(mu) - log_y), 0.0)
-                - math.log(2.0 * np.max(w))
-            )
-        z_lo = np.maximum(z_lo, _MIN_LOG)
-        z_hi = np.log(0.5 * n_dof + np.sqrt(0.25 * n_dof**2 + big_l * y)) - math.log(2.0) - log_y
-        log_2w = np.log(2.0 * w)
-
-        def terms(z):
-            # With s = e^z: p = w s / (1 + 2 w s) in [0, 1/2] and lam / (1 + 2 w s), finite even
-            # where s overflows (x - c0 subnormal).
-            with np.errstate(over="ignore", divide="ignore"):
-                ws = w * np.exp(z)[:, None]
-                p = 1.0 / (2.0 + 1.0 / ws)
-                lam_d = lam / (1.0 + 2.0 * ws)
-            return p, lam_d
-
-        def state(z, rows):
-            p, lam_d = terms(z)
-            s_sp = np.sum(p * (k + lam_d), 1)  # s (K'(t) - c0): no underflow as s -> inf
-            s2_k2 = np.sum(2.0 * p * p * (k + 2.0 * lam_d), 1)  # s^2 K''(t)
-            return np.log(s_sp) - z - log_y[rows], -s2_k2 / s_sp
-
-        z = _safeguarded_newton(state, z_lo, z_hi, start_high=True)
-        p, lam_d = terms(z)
-        q = -2.0 * p
-        log_d = np.logaddexp(0.0, log_2w + z[:, None])  # log(1 + 2 w s)
-        # t (x - K'(t)) = s S - s y (the residual of the root).
-        residual = np.sum(p * (k + lam_d), 1) - np.exp(z + log_y)
-        rate = np.sum(0.5 * k * _q_minus_log1p(q, log_d) + 0.5 * lam * q * q, 1)
-        u = -np.sqrt(np.sum(0.5 * q * q * (k + 2.0 * lam_d), 1))
-        with np.errstate(over="ignore"):
-            return -np.exp(z), np.maximum(rate + residual, 0.0), u
-
-    def _upper_point(self, y: np.ndarray, mu: float):
-        """Saddlepoint above the mean: ``(t, rate, u)`` for ``y > mu``."""
-        w, k, lam = self._arrays()
-        w_max = float(np.max(w))
-        r = w / w_max
-        is_top = r == 1.0
-        k_top = float(np.sum(k[is_top]))
-        lam_top = float(np.sum(lam[is_top]))
-        # K'(t) - c0 >= w_max (k_top / b + lam_top / b^2) with b = 1 - 2 w_max t.
-        half = 0.5 * w_max * k_top / y
-        b_lo = half + np.sqrt(half * half + w_max * lam_top / y)
-        log_y = np.log(y)
-
-        def state(z, rows):
-            # Scaled by powers of b so that nothing overflows as b -> 0 (g = b / d <= 1 / r).
-            b = np.exp(z)[:, None]
-            g = b / ((1.0 - r) + r * b)
-            wg = w * g
-            b2_sp = np.sum(wg * (k * b + lam * g), 1)  # b^2 (K'(t) - c0)
-            b3_k2 = np.sum(2.0 * wg * wg * (k * b + 2.0 * lam * g), 1)  # b^3 K''(t)
-            return np.log(b2_sp) - 2.0 * z - log_y[rows], -b3_k2 / (2.0 * w_max * b2_sp)
-
-        z = _safeguarded_newton(state, np.log(b_lo), np.zeros_like(y), start_high=False)
-        t = -np.expm1(z) / (2.0 * w_max)
-        d = (1.0 - r) + r * np.exp(z)[:, None]
-        # Only absurdly far out (x - c0 > ~1e150 w_max) do these overflow; the rate is then inf
-        # and log_sf = -inf.
-        with np.errstate(over="ignore", invalid="ignore"):
-            q = 2.0 * w * t[:, None] / d
-            lam_d = lam / d
-            residual = t * (y - np.sum(w / d * (k + lam_d), 1))
-            rate = np.sum(0.5 * k * _q_minus_log1p(q, np.log(d)) + 0.5 * lam * q * q, 1)
-            u = np.sqrt(np.sum(0.5 * q * q * (k + 2.0 * lam_d), 1))
-            rate = np.where(np.isfinite(rate), np.maximum(rate + residual, 0.0), np.inf)
-        return t, rate, u
 
     # ----------------------------------------------------------------------------- probabilities
     def log_cdf(self, x: ArrayLike, method: str = "auto"):
@@ -545,36 +369,18 @@ class GeneralizedChiSquare:
         ``-inf`` exactly for ``x <= offset`` (with positive weights :math:`P(Q \le c_0) = 0`),
         ``0`` for ``x = inf``.
 
-        Saddlepoint (Lugannani-Rice): on the tail side of the mean (:math:`\hat w \hat u > 0`),
+        Saddlepoint: the Lugannani-Rice formula with :math:`\phi(\hat w) = e^{-\hat I}/\sqrt{2\pi}`
+        factored out, so it holds from :math:`P \approx 1/2` to :math:`-\ln P` of 1e5 nats and
+        beyond, with the removable singularity at the mean bridged linearly; formula in the
+        private module :mod:`ibcomplexity.distributions._saddlepoint`.
 
-        .. math::
-            \ln P_{\rm tail} = -\hat I - \tfrac12\ln 2\pi
-            + \ln\Big[\mathcal{R}(|\hat w|) - \frac{1}{|\hat w|} + \frac{1}{|\hat u|}\Big],
-            \qquad \mathcal{R}(a) = \frac{\Phi(-a)}{\phi(a)} = \sqrt{\pi/2}\,
-            \mathrm{erfcx}(a/\sqrt2),
-
-        which is :math:`\Phi(\hat w) + \phi(\hat w)(1/\hat w - 1/\hat u)` with
-        :math:`\phi(\hat w) = e^{-\hat I}/\sqrt{2\pi}` factored out, so it holds from
-        :math:`P \approx 1/2` to :math:`-\ln P` of 1e5 nats and beyond; the other side is
-        ``log1p(-P_tail)``. Where the bracket is not positive (a breakdown of the approximation
-        that was never observed for positive weights) :math:`\ln\Phi(-|\hat w|)` is used. Within
-        :data:`_LR_CENTER_CUTOFF` standard deviations of the mean the removable singularity is
-        bridged linearly (see the constant).
-
-        Imhof (for ``x > offset``), with :math:`y = x - c_0`:
-
-        .. math::
-            P(Q \le x) = \frac12 - \frac1\pi \int_0^\infty \frac{\sin\theta(u)}{u\,\rho(u)}\,du,
-            \quad \theta(u) = \frac12\sum_j\Big[k_j \arctan(w_j u)
-            + \frac{\lambda_j w_j u}{1 + w_j^2 u^2}\Big] - \frac{y u}{2},
-
-        :math:`\rho(u) = \prod_j (1 + w_j^2 u^2)^{k_j/4}
-        \exp\big(\frac12 \sum_j \lambda_j w_j^2 u^2 / (1 + w_j^2 u^2)\big)`; adaptive
-        Gauss-Kronrod up to the truncation point where Imhof's bound on the remainder is below
-        1e-15, tolerance 1e-14 absolute; for few degrees of freedom, whose integrand decays too
-        slowly to truncate, the oscillating remainder goes to QUADPACK's Fourier rule QAWF. The
-        result is NaN where the computed probability is not positive (beyond its ~1e-14
-        absolute accuracy) or the integral is out of reach (see ``_imhof_integral``).
+        Imhof (for ``x > offset``): :math:`P(Q \le x) = \frac12 - \frac1\pi \int_0^\infty
+        \sin\theta(u) / (u\,\rho(u))\,du` by adaptive Gauss-Kronrod up to a truncation point
+        where Imhof's bound on the remainder is below 1e-15, tolerance 1e-14 absolute, and
+        QUADPACK's Fourier rule QAWF for the slowly decaying remainder at few degrees of freedom;
+        formula in the private module :mod:`ibcomplexity.distributions._imhof`. The result is
+        NaN where the computed probability is not positive (beyond its ~1e-14 absolute accuracy)
+        or the integral is out of reach.
 
         Auto: Imhof, saddlepoint or their blend by Imhof's own tail probability (module
         constants ``AUTO_IMHOF_MIN_TAIL`` and ``_AUTO_SADDLEPOINT_MAX_TAIL``); Imhof is computed
@@ -613,189 +419,33 @@ class GeneralizedChiSquare:
         log_sf[x == np.inf] = -np.inf
         inside = np.flatnonzero((x > self.offset) & (x < np.inf))
         if method == "imhof":
-            log_cdf[inside], log_sf[inside] = self._imhof_log_probs(x[inside])
+            log_cdf[inside], log_sf[inside] = imhof_log_probs(self, x[inside])
             return log_cdf, log_sf
-        lc, ls = self._saddlepoint_log_probs(x[inside])
+        lc, ls = saddlepoint_log_probs(self, x[inside])
         if method == "auto":
             if self.total_dof < _AUTO_SMALL_DOF:
                 bulk = np.arange(lc.size)
             else:
                 bulk = np.flatnonzero(np.minimum(lc, ls) >= math.log(_AUTO_CANDIDATE_TAIL))
             if bulk.size:
-                ic, is_ = self._imhof_log_probs(x[inside][bulk])
+                ic, is_ = imhof_log_probs(self, x[inside][bulk])
                 good = np.isfinite(ic) & np.isfinite(is_)
                 idx, ic, is_ = bulk[good], ic[good], is_[good]
                 # Weight of the saddlepoint from Imhof's own (monotone) tail probability: 0 above
                 # AUTO_IMHOF_MIN_TAIL, 1 below _AUTO_SADDLEPOINT_MAX_TAIL.
                 hi, lo = math.log(AUTO_IMHOF_MIN_TAIL), math.log(_AUTO_SADDLEPOINT_MAX_TAIL)
                 frac = np.clip((hi - np.minimum(ic, is_)) / (hi - lo), 0.0, 1.0)
-                lc[idx] = _blend(frac, lc[idx], ic)
-                ls[idx] = _blend(frac, ls[idx], is_)
+                lc[idx] = blend(frac, lc[idx], ic)
+                ls[idx] = blend(frac, ls[idx], is_)
             if self.total_dof < _AUTO_SMALL_DOF:
                 # The saddlepoint can be off by orders of magnitude and Imhof is out of reach at
                 # tiny x - c0; the two-term small-x expansion is exact there (and P >~ 1e-3
                 # where it takes over, so Imhof is exact on the other side of the switch).
                 log_p, size = self._small_x_expansion(x[inside] - self.offset)
                 use = size <= _SMALL_X_MAX_CORRECTION
-                lc[use], ls[use] = log_p[use], _log1m_exp(log_p[use])
+                lc[use], ls[use] = log_p[use], log1m_exp(log_p[use])
         log_cdf[inside], log_sf[inside] = lc, ls
         return log_cdf, log_sf
-
-    def _saddlepoint_log_probs(self, x: np.ndarray):
-        """Lugannani-Rice ``(log_cdf, log_sf)`` for ``offset < x < inf`` (formula: log_cdf)."""
-        sd = math.sqrt(self.variance)
-        mean = self.mean
-        size = abs(mean) + abs(self.offset)
-        z_c = max(_LR_CENTER_CUTOFF, (_EPS * size / sd) ** 0.25)
-        half_width = min(z_c * sd, 0.5 * (mean - self.offset))
-        center = np.abs(x - mean) < half_width
-        lc, ls = self._lr_log_probs(np.where(center, mean + 2.0 * half_width, x))
-        if center.any():
-            ends = self._lr_log_probs(np.array([mean - half_width, mean + half_width]))[0]
-            p_lo, p_hi = np.exp(ends)
-            frac = (x[center] - (mean - half_width)) / (2.0 * half_width)
-            p = p_lo + frac * (p_hi - p_lo)
-            lc[center], ls[center] = np.log(p), np.log1p(-p)
-        return lc, ls
-
-    def _lr_log_probs(self, x: np.ndarray):
-        t, rate, w_hat, u_hat = self._saddlepoint_flat(x)
-        a = np.abs(w_hat)
-        mills = math.sqrt(0.5 * math.pi) * special.erfcx(a / math.sqrt(2.0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bracket = mills + (1.0 / np.abs(u_hat) - 1.0 / a)
-            log_tail = np.where(
-                bracket > 0.0,
-                -rate - _HALF_LOG_2PI + np.log(np.where(bracket > 0.0, bracket, 1.0)),
-                special.log_ndtr(-a),
-            )
-        log_tail = np.minimum(log_tail, 0.0)
-        log_other = _log1m_exp(log_tail)
-        is_lower = t < 0.0
-        return np.where(is_lower, log_tail, log_other), np.where(is_lower, log_other, log_tail)
-
-    def _imhof_log_probs(self, x: np.ndarray):
-        """Imhof ``(log_cdf, log_sf)`` for ``offset < x < inf``; NaN where not positive."""
-        if x.size == 0:
-            return np.zeros(0), np.zeros(0)
-        integral = self._imhof_integral(x - self.offset)
-        cdf = 0.5 - integral / math.pi
-        sf = 0.5 + integral / math.pi
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lc = np.where(cdf > 0.0, np.log(np.where(cdf > 0.0, cdf, 1.0)), np.nan)
-            ls = np.where(sf > 0.0, np.log(np.where(sf > 0.0, sf, 1.0)), np.nan)
-        return np.minimum(lc, 0.0), np.minimum(ls, 0.0)
-
-    def _imhof_log_truncation(self, u: np.ndarray) -> np.ndarray:
-        r"""Log of a bound on the part of P beyond ``u`` (Imhof's, refined).
-
-        For :math:`v \ge u` and any set :math:`S` of components,
-        :math:`\rho(v) \ge \prod_{j \in S} (w_j v)^{k_j/2} \prod_{j \notin S}
-        (1 + w_j^2 u^2)^{k_j/4} \exp(\frac12 \sum_j \lambda_j w_j^2 u^2 / (1 + w_j^2 u^2))`,
-        so the remainder of :math:`P` is at most :math:`2 / (\pi N_S)` times the inverse of the
-        same product at :math:`v = u`. Imhof's bound is :math:`S` = all components; the minimum
-        over the sets of the largest weights is far smaller when many weights are small (the GP
-        case), which lets the quadrature stop much earlier.
-        """
-        order = np.argsort(-self.weights)
-        w, k, lam = (a[order] for a in self._arrays())
-        log_wu = np.log(w) + np.log(u)[:, None]
-        log_1p = np.logaddexp(0.0, 2.0 * log_wu)  # log(1 + w^2 u^2)
-        frac = np.exp(-np.logaddexp(0.0, -2.0 * log_wu))  # w^2 u^2 / (1 + w^2 u^2)
-        # Bound for S = the m largest weights, m = 1..n.
-        inside = np.cumsum(0.5 * k * log_wu, 1)
-        outside = np.sum(0.25 * k * log_1p, 1)[:, None] - np.cumsum(0.25 * k * log_1p, 1)
-        n_s = np.cumsum(k)
-        log_bound = (
-            -np.log(0.5 * math.pi * n_s) - inside - outside - np.sum(0.5 * lam * frac, 1)[:, None]
-        )
-        return np.min(log_bound, 1)
-
-    def _imhof_integral(self, y: np.ndarray) -> np.ndarray:
-        r""":math:`J(y) = \int_0^\infty \sin\theta(u) / (u\rho(u))\,du` for each ``y > 0``.
-
-        NaN where it is out of reach: more than _IMHOF_MAX_OSCILLATIONS oscillations before the
-        truncation point (far upper tail), or more than _IMHOF_MAX_TAIL_DOUBLINGS pieces before
-        the Fourier rule applies (tiny ``y`` with few degrees of freedom).
-        """
-        w, k, lam = self._arrays()
-        u_s = 2.0 / math.sqrt(self.variance)
-        grid = u_s * 2.0 ** np.arange(_IMHOF_MAX_DOUBLINGS + 1)
-        log_trunc = self._imhof_log_truncation(grid)
-        reached = np.flatnonzero(log_trunc <= math.log(_IMHOF_TRUNCATION))
-        last = int(reached[0]) if reached.size else _IMHOF_MAX_DOUBLINGS
-        upper = float(grid[last])
-        out = np.full(y.size, np.nan)
-        ok = np.flatnonzero(y * upper / (4.0 * math.pi) <= _IMHOF_MAX_OSCILLATIONS)
-        if not ok.size:
-            return out
-        y = y[ok]
-
-        def phase_and_log_rho(u: float):
-            # Written to stay finite for w u up to the float64 range (tiny x - c0 needs u ~ 1/y).
-            wu = w * u
-            log_wu2 = 2.0 * np.log(wu)
-            frac = np.exp(-np.logaddexp(0.0, -log_wu2))  # w^2 u^2 / (1 + w^2 u^2)
-            theta0 = 0.5 * float(np.sum(k * np.arctan(wu) + lam / (wu + 1.0 / wu)))
-            log_rho = float(np.sum(0.25 * k * np.logaddexp(0.0, log_wu2) + 0.5 * lam * frac))
-            return theta0, log_rho
-
-        def integrand(u: float) -> np.ndarray:
-            theta0, log_rho = phase_and_log_rho(u)
-            return np.sin(theta0 - 0.5 * y * u) * (math.exp(-log_rho) / u)
-
-        value, _ = integrate.quad_vec(
-            integrand,
-            0.0,
-            upper,
-            epsabs=_IMHOF_EPSABS,
-            epsrel=_IMHOF_EPSREL,
-            norm="max",
-            points=list(grid[:last]),
-        )
-        value = np.atleast_1d(np.asarray(value, dtype=np.float64)).copy()
-        if not reached.size:
-            # Few degrees of freedom: the remainder decays too slowly to truncate. Integrate on
-            # to where sin(theta0 - y u/2) has made _IMHOF_TAIL_CYCLES oscillations (geometric
-            # pieces, each with at most a few), then write sin(theta0 - y u/2) =
-            # sin(theta0) cos(y u/2) - cos(theta0) sin(y u/2): theta0 and rho vary slowly, so
-            # QUADPACK's Fourier-integral rule QAWF integrates the rest.
-            def scalar(u: float, yi: float) -> float:
-                theta0, log_rho = phase_and_log_rho(u)
-                return math.sin(theta0 - 0.5 * yi * u) * math.exp(-log_rho) / u
-
-            def amp(u: float, trig) -> float:
-                theta0, log_rho = phase_and_log_rho(u)
-                return trig(theta0) * math.exp(-log_rho) / u
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", integrate.IntegrationWarning)
-                for i, yi in enumerate(y):
-                    start = upper
-                    stop = max(upper, 4.0 * math.pi * _IMHOF_TAIL_CYCLES / yi)
-                    if stop > math.ldexp(upper, _IMHOF_MAX_TAIL_DOUBLINGS):
-                        value[i] = np.nan
-                        continue
-                    while start < stop:
-                        end = min(2.0 * start, stop)
-                        value[i] += integrate.quad(
-                            scalar, start, end, args=(yi,), epsabs=_IMHOF_EPSABS, limit=200
-                        )[0]
-                        start = end
-                    for trig, weight, sign in ((math.sin, "cos", 1.0), (math.cos, "sin", -1.0)):
-                        tail = integrate.quad(
-                            amp,
-                            stop,
-                            np.inf,
-                            args=(trig,),
-                            weight=weight,
-                            wvar=0.5 * yi,
-                            epsabs=_IMHOF_EPSABS,
-                            limlst=200,
-                        )[0]
-                        value[i] += sign * tail
-        out[ok] = value
-        return out
 
     def _small_x_expansion(self, y: np.ndarray):
         r"""Two terms of :math:`\ln P(Q - c_0 \le y)` for small ``y > 0``, and the size of the
@@ -843,7 +493,7 @@ class GeneralizedChiSquare:
         """
         x = _as_x(x)
         flat = x.reshape(-1)
-        t, rate, _, _ = self._unit._saddlepoint_flat(self._unit_x(flat))
+        t, rate, _, _ = saddlepoint_flat(self._unit, self._unit_x(flat))
         bound = np.where(t < 0.0, -rate, 0.0)
         with np.errstate(over="ignore"):
             t_opt = np.where(t < 0.0, t / self._scale, 0.0)
@@ -921,54 +571,3 @@ class GeneralizedChiSquare:
             x_small = 2.0 * jax.random.gamma(k_mix, half_k + extra, (size, w_small.size), dtype)
             chunks.append(x_big @ w_big + x_small @ w_small + self.offset)
         return jnp.concatenate(chunks)
-
-
-def _blend(frac: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``frac * a + (1 - frac) * b``, exactly ``b`` where ``frac == 0`` even if ``a`` is -inf."""
-    with np.errstate(invalid="ignore"):
-        mixed = frac * a + (1.0 - frac) * b
-    return np.where(frac == 0.0, b, np.where(frac == 1.0, a, mixed))
-
-
-def _log1m_exp(a: np.ndarray) -> np.ndarray:
-    r""":math:`\ln(1 - e^a)` for :math:`a \le 0`, accurate at both ends (Maechler 2012 switch at
-    :math:`-\ln 2`); ``-inf`` at ``a = 0``."""
-    with np.errstate(divide="ignore"):
-        return np.where(a > -math.log(2.0), np.log(-np.expm1(a)), np.log1p(-np.exp(a)))
-
-
-def _blocks(rows: np.ndarray, width: int):
-    """Split row indices into blocks of at most ``_BLOCK_ELEMENTS / width`` rows."""
-    size = max(1, _BLOCK_ELEMENTS // max(width, 1))
-    for start in range(0, rows.size, size):
-        yield rows[start : start + size]
-
-
-def _safeguarded_newton(state, lo: np.ndarray, hi: np.ndarray, *, start_high: bool) -> np.ndarray:
-    """Root of decreasing functions ``F_i(z)`` with ``F_i(lo_i) >= 0 >= F_i(hi_i)``.
-
-    ``state(z, rows) -> (F, dF)`` evaluates the rows ``rows`` at ``z``. Newton steps are taken when
-    they stay strictly inside the current bracket, bisection otherwise, so the iteration cannot
-    leave the bracket and converges; the bracket shrinks at every evaluation.
-    """
-    lo, hi = lo.astype(np.float64).copy(), hi.astype(np.float64).copy()
-    z = (hi if start_high else lo).copy()
-    active = np.arange(z.size)
-    for _ in range(_ROOT_MAX_ITER):
-        if active.size == 0:
-            break
-        za = z[active]
-        f, df = state(za, active)
-        pos = f > 0.0
-        lo[active] = np.where(pos, za, lo[active])
-        hi[active] = np.where(pos, hi[active], za)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            z_new = za - f / df
-        la, ha = lo[active], hi[active]
-        inside = np.isfinite(z_new) & (z_new > la) & (z_new < ha)
-        z_new = np.where(inside, z_new, 0.5 * (la + ha))
-        tol = _ROOT_TOL * np.maximum(1.0, np.abs(za))
-        done = (np.abs(z_new - za) <= tol) | (f == 0.0) | (ha - la <= tol)
-        z[active] = np.where(f == 0.0, za, z_new)
-        active = active[~done]
-    return z

@@ -1,8 +1,15 @@
 """Loss samples -> bits: fitted loss model with bootstrap interval, empirical count, reference.
 
-See :mod:`ibcomplexity.estimate.loss_fit` and :mod:`ibcomplexity.estimate.reference`.
+See :mod:`ibcomplexity.estimate.loss_fit` (with :mod:`~ibcomplexity.estimate.ncx2_fit` and
+:mod:`~ibcomplexity.estimate.cumulant_fit`) and :mod:`ibcomplexity.estimate.reference`.
 """
 
+from ibcomplexity.estimate.cumulant_fit import (
+    CUMULANT_MODELS,
+    CumulantFit,
+    fit_cumulants,
+    sample_cumulants,
+)
 from ibcomplexity.estimate.exact import (
     GPInductiveBias,
     inductive_bias,
@@ -23,6 +30,10 @@ from ibcomplexity.estimate.loss_fit import (
 from ibcomplexity.estimate.reference import ReferenceBits, reference_bits, sankaran_z
 
 __all__ = [
+    "CUMULANT_MODELS",
+    "CumulantFit",
+    "fit_cumulants",
+    "sample_cumulants",
     "GPInductiveBias",
     "inductive_bias",
     "inductive_bias_from_posterior",
