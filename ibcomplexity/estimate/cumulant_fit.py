@@ -39,8 +39,14 @@ measure on (0, inf) with these moments exists iff both Hankel determinants are p
 region the noncentral chi-square covers: the model is the scaled noncentral chi-square matching
 :math:`\kappa_1..\kappa_3` (``"ncx2"``, with that module's own two-moment fallbacks). When
 :math:`D_0 > 0` but :math:`D_1 \le 0` (more skewed than central, too little fourth cumulant for
-two points) it is the boundary of both families, the central chi-square matching
-:math:`\kappa_1, \kappa_2` (``"central"``). The fit says which model it used.
+two points) it is the limit of the two-point family at :math:`D_1 = 0`: one node tends to 0 with
+its mass :math:`k_1w_1` fixed, so that component becomes the constant :math:`c = k_1w_1`, and the
+model is a *shifted* scaled chi-square :math:`c + s\chi^2_k` matching
+:math:`\kappa_1..\kappa_3`: :math:`s = \kappa_3/(4\kappa_2)`, :math:`k = 8\kappa_2^3/\kappa_3^2`,
+:math:`c = \kappa_1 - sk > 0` (``"shifted"``). Both fallbacks join the two-point family
+continuously, so the bits do not jump when a bootstrap resample crosses a boundary (a fallback to
+the unshifted central chi-square did, and biased the interval low by ~10% at 10 sd). The fit says
+which model it used.
 
 **Noise.** Fourth sample cumulants converge slowly (their relative standard error at S = 1e5 is
 ~10% here). The bootstrap of :func:`~ibcomplexity.estimate.estimate_bits` refits this model on
@@ -67,7 +73,7 @@ from ibcomplexity.estimate.ncx2_fit import _match_three_moments
 
 __all__ = ["CUMULANT_MODELS", "CumulantFit", "fit_cumulants", "sample_cumulants"]
 
-CUMULANT_MODELS = ("two-point", "ncx2", "central")
+CUMULANT_MODELS = ("two-point", "ncx2", "shifted")
 
 
 @dataclass(frozen=True)
@@ -77,22 +83,24 @@ class CumulantFit:
     Attributes:
       weights, dofs, noncentralities: the components :math:`w_j, k_j, \lambda_j` (weights in the
         units of the losses; two components for ``"two-point"``, one otherwise).
+      offset: the constant c of ``"shifted"`` (0 otherwise), in the units of the losses.
       cumulants: the sample cumulants :math:`\kappa_1..\kappa_4` (units of the losses to the
         power r).
-      model: ``"two-point"``, ``"ncx2"`` or ``"central"`` (see the module docstring).
+      model: ``"two-point"``, ``"ncx2"`` or ``"shifted"`` (see the module docstring).
       message: why a fallback was used; empty for the two-point model.
     """
 
     weights: tuple[float, ...]
     dofs: tuple[float, ...]
     noncentralities: tuple[float, ...]
+    offset: float
     cumulants: tuple[float, float, float, float]
     model: str
     message: str
 
     def distribution(self) -> GeneralizedChiSquare:
         """The fitted law as a :class:`~ibcomplexity.distributions.GeneralizedChiSquare`."""
-        return GeneralizedChiSquare(self.weights, self.dofs, self.noncentralities)
+        return GeneralizedChiSquare(self.weights, self.dofs, self.noncentralities, self.offset)
 
 
 def _power_basis(y: np.ndarray) -> np.ndarray:
@@ -111,8 +119,8 @@ def _cumulants_from_sums(sums: np.ndarray, n: int) -> np.ndarray:
     return np.stack([1.0 + m1, c2, c3, c4 - 3.0 * c2 * c2], axis=1)
 
 
-def _components(kappa) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str]:
-    """(weights, dofs, noncentralities, model, why) matched to cumulants kappa_1..kappa_4."""
+def _components(kappa) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, str, str]:
+    """(weights, dofs, noncentralities, offset, model, why) matched to kappa_1..kappa_4."""
     k1, k2, k3, k4 = (float(v) for v in kappa)
     nu = (k1, k2 / 2.0, k3 / 8.0, k4 / 48.0)  # nu_r = kappa_{r+1} / (2^r r!)
     d0 = nu[0] * nu[2] - nu[1] ** 2
@@ -132,28 +140,31 @@ def _components(kappa) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str]:
                 a_hi = (nu[1] - lo * nu[0]) / (hi - lo)
                 masses = np.array([nu[0] - a_hi, a_hi])
                 if np.all(masses > 0.0):
-                    return nodes, masses / nodes, np.zeros(2), "two-point", ""
+                    return nodes, masses / nodes, np.zeros(2), 0.0, "two-point", ""
     if d0 <= 0.0:
         p, how, why = _match_three_moments(k1, k2, k3)
         why = (
             "at most as skewed as a central chi-square: the noncentral chi-square matching three "
             f"cumulants ({how}{'; ' + why if why else ''})"
         )
-        return np.array([p.scale]), np.array([p.df]), np.array([p.nc]), "ncx2", why
+        return np.array([p.scale]), np.array([p.df]), np.array([p.nc]), 0.0, "ncx2", why
     why = (
         "more skewed than a central chi-square but with too small a fourth cumulant for two "
-        "components: the central chi-square matching the mean and variance"
+        "components: the shifted scaled chi-square matching three cumulants (their boundary)"
     )
-    return np.array([k2 / (2.0 * k1)]), np.array([2.0 * k1 * k1 / k2]), np.zeros(1), "central", why
+    s = k3 / (4.0 * k2)
+    dof = 8.0 * k2**3 / (k3 * k3)
+    return np.array([s]), np.array([dof]), np.zeros(1), max(k1 - s * dof, 0.0), "shifted", why
 
 
 def _fit_row(kappa, scale: float) -> CumulantFit:
-    w, k, lam, model, why = _components(kappa)
+    w, k, lam, c, model, why = _components(kappa)
     powers = scale ** np.arange(1, 5)
     return CumulantFit(
         weights=tuple(float(v) for v in w * scale),
         dofs=tuple(float(v) for v in k),
         noncentralities=tuple(float(v) for v in lam),
+        offset=float(c * scale),
         cumulants=tuple(float(v) for v in np.asarray(kappa) * powers),
         model=model,
         message=why,
@@ -164,8 +175,8 @@ def _bits_rows(kappas: np.ndarray, eps_norm: float) -> tuple[np.ndarray, list[st
     """Bits at a normalised target for each row of cumulants, and each row's model."""
     bits, models = np.empty(kappas.shape[0]), []
     for i, kappa in enumerate(kappas):
-        w, k, lam, model, _ = _components(kappa)
-        g = GeneralizedChiSquare(w, k, lam)
+        w, k, lam, c, model, _ = _components(kappa)
+        g = GeneralizedChiSquare(w, k, lam, c)
         bits[i] = -float(g.log_cdf(eps_norm)) / LN2
         models.append(model)
     return bits, models

@@ -40,11 +40,11 @@ def exact_cumulants(w, k, lam=None):
 def test_two_point_model_recovers_two_central_components_exactly(w1, ratio, k1, k2):
     w = np.array([w1, w1 * ratio])
     k = np.array([k1, k2])
-    nodes, dofs, lam, model, why = _components(exact_cumulants(w, k))
+    nodes, dofs, lam, c, model, why = _components(exact_cumulants(w, k))
     assert model == "two-point" and why == ""
     np.testing.assert_allclose(nodes, w, rtol=1e-7)
     np.testing.assert_allclose(dofs, k, rtol=1e-6)
-    assert np.all(lam == 0)
+    assert np.all(lam == 0) and c == 0.0
 
 
 @settings(max_examples=40, deadline=None)
@@ -57,27 +57,45 @@ def test_any_law_gives_a_valid_model_matching_two_or_more_cumulants(w, k, lam):
     """Whatever the four cumulants of a generalized chi-square, the model is a valid law with the
     same mean and variance (the quadrature matches four, the fallbacks three or two)."""
     kappa = exact_cumulants(w, np.full(len(w), k), np.full(len(w), lam))
-    nodes, dofs, nc, model, _ = _components(kappa)
-    g = GeneralizedChiSquare(nodes, dofs, nc)
-    assert model in ("two-point", "ncx2", "central")
+    nodes, dofs, nc, c, model, _ = _components(kappa)
+    g = GeneralizedChiSquare(nodes, dofs, nc, c)
+    assert model in ("two-point", "ncx2", "shifted")
     np.testing.assert_allclose([g.mean, g.variance], kappa[:2], rtol=1e-9)
-    if model != "central":
-        got = exact_cumulants(nodes, dofs, nc)
-        np.testing.assert_allclose(got[2], kappa[2], rtol=1e-7)
+    got = exact_cumulants(nodes, dofs, nc)  # the offset only moves the mean
+    np.testing.assert_allclose(got[2], kappa[2], rtol=1e-7)
     if model == "two-point":
         np.testing.assert_allclose(exact_cumulants(nodes, dofs)[3], kappa[3], rtol=1e-6)
 
 
 def test_fallbacks_are_chosen_by_the_hankel_determinants():
     # a noncentral chi-square is less skewed than the central one of its mean and variance
-    _, _, nc, model, why = _components(exact_cumulants([0.1], [10.0], [5.0]))
+    _, _, nc, _, model, why = _components(exact_cumulants([0.1], [10.0], [5.0]))
     assert model == "ncx2" and "at most as skewed" in why
     np.testing.assert_allclose(nc, [5.0], rtol=1e-9)
     # more skewed than central but a fourth cumulant below any two-point law's
     kappa = exact_cumulants([0.1, 1.0], [20.0, 5.0])
     kappa[3] = 0.5 * kappa[2] ** 2 / kappa[1]  # D1 = nu1 nu3 - nu2^2 < 0
-    _, _, _, model, why = _components(kappa)
-    assert model == "central" and "too small a fourth cumulant" in why
+    w, k, _, c, model, why = _components(kappa)
+    assert model == "shifted" and "too small a fourth cumulant" in why
+    got = exact_cumulants(w, k)
+    np.testing.assert_allclose([got[0] + c, *got[1:3]], kappa[:3], rtol=1e-9)
+
+
+def test_the_fallbacks_join_the_two_point_family_continuously():
+    """As the fourth cumulant falls to the D1 = 0 boundary the two-point bits approach the shifted
+    model's: no jump when a bootstrap resample crosses it."""
+    kappa = exact_cumulants([0.002, 0.01], [50.0, 10.0])
+    nu = kappa / np.array([1.0, 2.0, 8.0, 48.0])
+    k4_boundary = 48.0 * nu[2] ** 2 / nu[1]
+    eps = kappa[0] - 6.0 * math.sqrt(kappa[1])
+    bits = []
+    for f in (1.0 + 1e-5, 1.0 - 1e-5):
+        kk = kappa.copy()
+        kk[3] = f * k4_boundary
+        w, k, lam, c, model, _ = _components(kk)
+        bits.append((model, -float(GeneralizedChiSquare(w, k, lam, c).log_cdf(eps))))
+    assert [m for m, _ in bits] == ["two-point", "shifted"]
+    assert bits[0][1] == pytest.approx(bits[1][1], rel=1e-3)
 
 
 def test_sample_cumulants_match_scipy_moments():
@@ -154,3 +172,13 @@ def test_no_bootstrap_gives_point_estimates_only():
     assert est.robust_ci_bits is None
     ref = estimate_bits(x, 0.2, method="reference")
     assert ref.cumulant_fit is None and ref.robust_ci_bits is None
+
+
+def test_deep_extrapolation_is_flagged():
+    x = stats.ncx2.rvs(400, 10, scale=0.01, size=2_000, random_state=6)  # mean 4.1, sd 0.29
+    far = float(x.mean() - 6 * x.std())
+    est = estimate_bits(x, far, bootstrap=0)
+    assert est.target_sd_below_mean == pytest.approx(6.0)
+    assert est.count_below == 0 and "extrapolate" in est.message
+    near = estimate_bits(x, float(np.quantile(x, 0.05)), bootstrap=0)
+    assert 0 < near.target_sd_below_mean < 3 and "extrapolate" not in near.message
