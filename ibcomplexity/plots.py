@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_loss_distribution"]
+__all__ = ["plot_bars", "plot_loss_distribution"]
+
+_MODEL_COLORS = ("#e6550d", "#31a354", "#756bb1", "#636363")
 
 
 def plot_loss_distribution(
@@ -21,6 +23,7 @@ def plot_loss_distribution(
     distribution=None,
     title: str = "",
     bits_label: str = "",
+    models: dict | None = None,
 ) -> Path:
     r"""Two panels: the loss density (histogram of sampled losses and/or the exact density from the
     distribution's CDF) and :math:`\log_{10} P(L \le x)` over x, with the target marked.
@@ -33,6 +36,8 @@ def plot_loss_distribution(
         :class:`~ibcomplexity.distributions.GeneralizedChiSquare` (optional).
       title: figure title.
       bits_label: text for the target line's legend entry (e.g. ``"eps = 0.01: 523 bits"``).
+      models: fitted laws to overlay, ``{label: distribution}`` (same interface as
+        ``distribution``), drawn dashed.
     """
     import matplotlib
 
@@ -68,6 +73,11 @@ def plot_loss_distribution(
         dens = np.gradient(cdf, grid)
         ax1.plot(grid, dens, color="#08306b", lw=1.8, label="exact density")
         ax2.plot(grid, log_cdf / np.log(10), color="#08306b", lw=1.8, label="exact")
+    for (label, model), color in zip((models or {}).items(), _MODEL_COLORS, strict=False):
+        with np.errstate(divide="ignore"):
+            log_cdf = np.asarray(model.log_cdf(grid), dtype=np.float64)
+        ax1.plot(grid, np.gradient(np.exp(log_cdf), grid), "--", color=color, lw=1.4, label=label)
+        ax2.plot(grid, log_cdf / np.log(10), "--", color=color, lw=1.4, label=label)
     for ax in (ax1, ax2):
         ax.axvline(
             target, color="#cb181d", ls="--", lw=1.5, label=bits_label or f"target {target:g}"
@@ -80,6 +90,46 @@ def plot_loss_distribution(
     ax2.set_title("lower tail (bits = $-\\log_2 P$ at the target)")
     ax1.legend(fontsize=8)
     ax2.legend(fontsize=8, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def plot_bars(
+    path: str | Path,
+    *,
+    labels: list[str],
+    panels: dict[str, list[float | None]],
+    title: str = "",
+    log: bool = True,
+) -> Path:
+    """One bar chart per panel (``{y label: values per label}``), side by side; ``None`` or
+    non-finite values are left out and marked "n/a"."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), squeeze=False)
+    pos = np.arange(len(labels))
+    for ax, (ylabel, values) in zip(axes[0], panels.items(), strict=True):
+        ok = [v is not None and np.isfinite(v) and (v > 0 or not log) for v in values]
+        heights = [v if good else 0.0 for v, good in zip(values, ok, strict=True)]
+        bars = ax.bar(pos, heights, color="#3182bd")
+        for b, v, good in zip(bars, values, ok, strict=True):
+            text = f"{v:.3g}" if good else "n/a"
+            y = b.get_height() if good else (1.0 if log else 0.0)
+            ax.annotate(text, (b.get_x() + b.get_width() / 2, y), ha="center", va="bottom")
+        if log and any(ok):
+            ax.set_yscale("log")
+        ax.set_xticks(pos, labels, rotation=20, ha="right", fontsize=8)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3, axis="y")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

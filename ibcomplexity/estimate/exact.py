@@ -160,13 +160,13 @@ def inductive_bias_from_posterior(
         )
     log_p = float(dist.log_cdf(eps, method=method))
     chernoff = float(dist.chernoff_log_cdf(eps).log_cdf_bound)
-    nats = -log_p
+    nats = 0.0 - log_p  # 0.0 - x: no "-0.0" when P = 1
     bits = nats / LN2
     return GPInductiveBias(
         bits=bits,
         nats=nats,
         bits_per_test_point=bits / posterior.n_test,
-        chernoff_bits=-chernoff / LN2,
+        chernoff_bits=(0.0 - chernoff) / LN2,
         log_p=log_p,
         infinite=False,
         message="",
