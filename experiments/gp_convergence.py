@@ -183,7 +183,8 @@ def main() -> None:
     for ax, name in zip(axes, targets, strict=True):
         fit = [r for r in rows if r["target"] == name and r["method"] == "fit"]
         s = np.array([r["samples"] for r in fit])
-        col = {k: np.array([r[k] for r in fit], dtype=float) for k in fit[0] if k != "target"}
+        numeric = [k for k in fit[0] if k not in ("target", "method", "cumulant_model")]
+        col = {k: np.array([r[k] for r in fit], dtype=float) for k in numeric}
         ax.plot(s, col["bits"], "o-", color="#08519c", label="noncentral chi-square MLE")
         ax.fill_between(
             s, col["ci_low"], col["ci_high"], color="#08519c", alpha=0.15, label="its bootstrap CI"
