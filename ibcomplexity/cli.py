@@ -635,6 +635,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_stats_options(e)
     common(e)
     e.set_defaults(func=_cmd_estimate)
+
+    from ibcomplexity._cli_nn import add_parsers
+
+    add_parsers(
+        sub, common=common, dataset_help=dataset_help, default_target_mse=DEFAULT_TARGET_MSE
+    )
     return p
 
 

@@ -16,10 +16,22 @@ from ibcomplexity.hypotheses.kernels import (
     preprocess,
     rbf,
 )
+from ibcomplexity.hypotheses.networks import (
+    ARCHITECTURES,
+    Architecture,
+    arch_specs_help,
+    parse_arch,
+)
 from ibcomplexity.hypotheses.sampling import (
     loss_one,
     loss_terms,
     sample_losses,
+)
+from ibcomplexity.hypotheses.training import (
+    TrainConfig,
+    TrainedHypotheses,
+    train_hypotheses,
+    train_network,
 )
 
 __all__ = [
@@ -42,4 +54,12 @@ __all__ = [
     "loss_one",
     "loss_terms",
     "sample_losses",
+    "ARCHITECTURES",
+    "Architecture",
+    "arch_specs_help",
+    "parse_arch",
+    "TrainConfig",
+    "TrainedHypotheses",
+    "train_hypotheses",
+    "train_network",
 ]

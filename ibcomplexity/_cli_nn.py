@@ -1,0 +1,413 @@
+"""``ibc nn`` and ``ibc compare``: neural-network hypothesis spaces from the command line.
+
+``ibc nn`` trains S networks of one architecture (each from its own seed), keeps those that fit
+the training data, and estimates the bits required within that space to reach a target test MSE
+(:func:`~ibcomplexity.estimate.estimate_bits`). ``ibc compare`` does this for several
+architectures and reports the inductive bias each *provides*, measured in a fixed base space.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ibcomplexity._validation import InputError
+
+PROVIDED_DEFINITION = (
+    "inductive bias provided by an architecture A = the bits required in a fixed base space to "
+    "reach the error A reaches: I_base(eps_A), with eps_A the median test MSE of A's networks that "
+    "fit the training data (so A itself needs -log2 P_A(L <= eps_A) = 1 bit to reach it). Base "
+    "spaces: the exact GP space on the same split (at test MSE eps_A) and the model-agnostic bound "
+    "(at test classification error = the median error of A's fitting networks)."
+)
+
+
+def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) -> None:
+    """Register ``nn`` and ``compare`` on the ``ibc`` subparsers."""
+    from ibcomplexity.hypotheses.networks import arch_specs_help
+
+    arch_help = " ".join(arch_specs_help().split())
+
+    def training(sp: argparse.ArgumentParser, *, samples: int) -> None:
+        g = sp.add_argument_group("networks and training")
+        g.add_argument("--samples", type=int, default=samples, help=f"networks (default {samples})")
+        g.add_argument("--epochs", type=int, default=20, help="epochs (default 20)")
+        g.add_argument("--batch-size", type=int, default=50, help="batch size (default 50)")
+        g.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
+        g.add_argument("--optimizer", default="adam", help="adam (default) | adamw | sgd")
+        g.add_argument("--weight-decay", type=float, default=0.0, help="default 0")
+        g.add_argument(
+            "--loss",
+            default="mse",
+            help="training objective: mse (default) | cross_entropy; the estimate always uses "
+            "the test MSE on one-hot targets",
+        )
+        g.add_argument(
+            "--fit-threshold",
+            type=float,
+            default=None,
+            help="a network fits when its train MSE is below this (default 0.01)",
+        )
+        g.add_argument("--chunk", type=int, default=None, help="networks trained together")
+        g.add_argument("--n-train", type=int, default=500, help="default 500")
+        g.add_argument("--n-test", type=int, default=500, help="default 500")
+        g.add_argument("--seed", type=int, default=0, help="seed of the split and the networks")
+        g.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (200)")
+
+    n = sub.add_parser("nn", help="inductive bias required within a neural-network space")
+    n.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
+    n.add_argument("--arch", required=True, help="architecture spec: " + arch_help)
+    training(n, samples=128)
+    n.add_argument(
+        "--target-mse",
+        type=float,
+        default=default_target_mse,
+        help=f"target per-entry test MSE (default {default_target_mse:g})",
+    )
+    n.add_argument("--plot", default=None, metavar="PNG", help="save the loss distribution plot")
+    common(n)
+    n.set_defaults(func=cmd_nn)
+
+    c = sub.add_parser("compare", help="inductive bias provided by several architectures")
+    c.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
+    c.add_argument(
+        "--arch", action="append", required=True, help="architecture spec (repeat for each)"
+    )
+    training(c, samples=64)
+    c.add_argument("--kernel", default="rbf", help="kernel of the base GP space (default rbf)")
+    c.add_argument(
+        "--bandwidth", default=None, help="base GP bandwidth: a number or 'median' (default)"
+    )
+    c.add_argument("--plot", default=None, metavar="PNG", help="save the bar chart")
+    common(c)
+    c.set_defaults(func=cmd_compare)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def _task_and_data(args):
+    from ibcomplexity.tasks import load_dataset, make_regression_task
+
+    data = load_dataset(args.dataset)
+    task = make_regression_task(data, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
+    return data, task
+
+
+def _train(args, arch_spec: str, data, task, progress):
+    import jax
+
+    from ibcomplexity.hypotheses.networks import parse_arch
+    from ibcomplexity.hypotheses.training import DEFAULT_FIT_THRESHOLD, train_hypotheses
+
+    arch = parse_arch(arch_spec, input_shape=tuple(data.shape), outputs=task.classes)
+    threshold = DEFAULT_FIT_THRESHOLD if args.fit_threshold is None else args.fit_threshold
+    t0 = time.perf_counter()
+    res = train_hypotheses(
+        jax.random.key(args.seed),
+        arch,
+        task,
+        num=args.samples,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        weight_decay=args.weight_decay,
+        loss=args.loss,
+        chunk=args.chunk,
+        fit_threshold=threshold,
+        progress=progress,
+    )
+    return arch, res, time.perf_counter() - t0
+
+
+def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
+    fit = res.fits
+    sel = fit if fit.any() else np.ones_like(fit)
+    return {
+        "arch": arch.spec,
+        "parameters": int(arch.num_parameters),
+        "networks": res.num,
+        "fit": res.num_fit,
+        "fit_threshold": res.fit_threshold,
+        "train_mse_median": float(np.median(res.train_mse)),
+        "test_mse_fit": {
+            "median": float(np.median(res.test_mse[sel])),
+            "mean": float(np.mean(res.test_mse[sel])),
+            "min": float(np.min(res.test_mse[sel])),
+            "max": float(np.max(res.test_mse[sel])),
+        },
+        "test_accuracy_fit": {
+            "mean": float(np.mean(res.test_accuracy[sel])),
+            "sd": float(np.std(res.test_accuracy[sel])),
+        },
+        "seconds": seconds,
+        "networks_per_second": res.num / seconds if seconds > 0 else None,
+        "config": {
+            "epochs": res.config.epochs,
+            "batch_size": res.config.batch_size,
+            "lr": res.config.lr,
+            "optimizer": res.config.optimizer,
+            "weight_decay": res.config.weight_decay,
+            "loss": res.config.loss,
+        },
+    }
+
+
+def _need_fits(res, args) -> None:
+    from ibcomplexity.estimate import MIN_SAMPLES
+
+    if res.num_fit < MIN_SAMPLES:
+        raise InputError(
+            f"only {res.num_fit} of {res.num} networks fit the training data (train MSE < "
+            f"{res.fit_threshold:g}; median train MSE {float(np.median(res.train_mse)):.4g}); the "
+            f"estimate needs at least {MIN_SAMPLES}: train longer (--epochs), use more --samples, "
+            "or raise --fit-threshold"
+        )
+
+
+def cmd_nn(args) -> int:
+    from ibcomplexity.cli import _console, _estimate_dict, _print_json, _progress
+    from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
+    from ibcomplexity.estimate import MIN_SAMPLES, estimate_bits
+
+    if isinstance(args.samples, int) and 0 < args.samples < MIN_SAMPLES:
+        raise InputError(
+            f"--samples must be >= {MIN_SAMPLES} for a fitted estimate, got {args.samples}"
+        )
+    data, task = _task_and_data(args)
+    with _progress(not args.quiet) as pf:
+        arch, res, seconds = _train(args, args.arch, data, task, pf("training networks"))
+    _need_fits(res, args)
+    losses = res.test_mse_fit.astype(np.float64)
+    est = estimate_bits(losses, args.target_mse, bootstrap=args.bootstrap, seed=args.seed)
+    summary = _training_summary(arch, res, seconds)
+    if args.plot:
+        from ibcomplexity.plots import plot_loss_distribution
+
+        fit = est.fit
+        models = {"noncentral chi-square fit": GeneralizedChiSquare([fit.scale], fit.df, fit.nc)}
+        if est.cumulant_fit is not None:
+            models[f"four-cumulant model ({est.cumulant_fit.model})"] = (
+                est.cumulant_fit.distribution()
+            )
+        plot_loss_distribution(
+            args.plot,
+            target=args.target_mse,
+            losses=losses,
+            models=models,
+            title=f"{arch.spec} on {task.name}: {res.num_fit} of {res.num} networks fit",
+            bits_label=f"target {args.target_mse:g}: {est.bits:.4g} bits",
+        )
+    payload = {
+        "training": summary,
+        "estimate": _estimate_dict(est),
+        "loss": "per-entry test MSE on one-hot targets (networks that fit the training data)",
+        "inputs": {
+            "dataset": task.name,
+            "n_train": task.n_train,
+            "n_test": task.n_test,
+            "classes": task.classes,
+            "target_mse": args.target_mse,
+            "seed": args.seed,
+        },
+        "plot": args.plot,
+    }
+    if args.json:
+        _print_json(payload)
+        return 0
+    _console().print(_nn_table(summary, est, task, args))
+    if args.plot:
+        _console().print(f"wrote {args.plot}")
+    return 0
+
+
+def _nn_table(summary, est, task, args):
+    from rich.table import Table
+
+    pct = int(round(est.confidence * 100))
+    t = Table(title=f"Inductive bias within {summary['arch']} on {task.name}", header_style="bold")
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    ci = f" [{est.ci_low_bits:.4g}, {est.ci_high_bits:.4g}]" if est.ci_low_bits is not None else ""
+    t.add_row("[bold]bits (noncentral chi-square fit)[/bold]", f"[bold]{est.bits:.6g}[/bold]{ci}")
+    if est.cumulant_bits is not None:
+        cci = ""
+        if est.cumulant_ci_bits is not None:
+            cci = f" [{est.cumulant_ci_bits[0]:.4g}, {est.cumulant_ci_bits[1]:.4g}]"
+        t.add_row(
+            f"bits (four-cumulant, {est.cumulant_fit.model})", f"{est.cumulant_bits:.6g}{cci}"
+        )
+    if est.robust_ci_bits is not None:
+        t.add_row(f"{pct}% interval (both models)", "[{:.4g}, {:.4g}]".format(*est.robust_ci_bits))
+    if est.empirical_bits is not None:
+        lo, hi = est.empirical_ci_bits
+        t.add_row(
+            f"empirical ({est.count_below} below target)",
+            f"{est.empirical_bits:.6g} [{lo:.4g}, {hi:.4g}]",
+        )
+    else:
+        t.add_row(
+            "empirical", f"target below all fitting networks: >= {est.empirical_ci_bits[0]:.4g}"
+        )
+    for c in est.goodness_of_fit.tail_checks:
+        t.add_row(f"fit check at the {c.level:g} quantile", f"fitted/empirical P = {c.ratio:.3g}")
+    t.add_row("target test MSE", f"{args.target_mse:g}")
+    t.add_row("networks fitting the training data", f"{summary['fit']} of {summary['networks']}")
+    m = summary["test_mse_fit"]
+    t.add_row("test MSE (fitting nets)", f"median {m['median']:.4g}, min {m['min']:.4g}")
+    a = summary["test_accuracy_fit"]
+    t.add_row("test accuracy (fitting nets)", f"{a['mean']:.4f} +- {a['sd']:.4f}")
+    t.add_row("parameters per network", f"{summary['parameters']:,}")
+    cfg = summary["config"]
+    t.add_row(
+        "training",
+        f"{cfg['optimizer']} lr={cfg['lr']:g}, {cfg['epochs']} epochs, batch {cfg['batch_size']}, "
+        f"loss {cfg['loss']}",
+    )
+    t.add_row(
+        "time", f"{summary['seconds']:.1f} s ({summary['networks_per_second']:.3g} networks/s)"
+    )
+    t.add_row(
+        "task", f"{task.name}: n_train={task.n_train}, n_test={task.n_test}, seed {args.seed}"
+    )
+    if est.message:
+        t.add_row("notes", est.message)
+    return t
+
+
+def cmd_compare(args) -> int:
+    import dataclasses
+
+    from ibcomplexity.bound import DEFAULT_CONVENTION, classification_bound
+    from ibcomplexity.cli import _console, _print_json, _progress
+    from ibcomplexity.estimate import inductive_bias_from_posterior
+    from ibcomplexity.hypotheses import GPSpace, gp_posterior, make_kernel
+    from ibcomplexity.stats import task_statistics
+
+    if len(set(args.arch)) != len(args.arch):
+        raise InputError(f"--arch given twice: {args.arch}")
+    data, task = _task_and_data(args)
+    kernel = make_kernel(args.kernel)
+    if args.bandwidth is not None:
+        bw: float | str = args.bandwidth
+        if bw != "median":
+            try:
+                bw = float(bw)
+            except ValueError:
+                raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
+        kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+    posterior = gp_posterior(GPSpace(kernel=kernel), task)
+    rows = []
+    with _progress(not args.quiet) as pf:
+        stats = task_statistics(task.x_train, task.labels_train, seed=args.seed, dataset=task.name)
+        for spec in args.arch:
+            arch, res, seconds = _train(args, spec, data, task, pf(f"training {spec}"))
+            summary = _training_summary(arch, res, seconds)
+            eps = summary["test_mse_fit"]["median"]
+            used = res.fits if res.num_fit else np.ones_like(res.fits)
+            err = float(np.median(1.0 - res.test_accuracy[used]))
+            gp = inductive_bias_from_posterior(posterior, eps)
+            bound = None
+            if err > 0:
+                bound = classification_bound(
+                    n=stats.n,
+                    m=stats.intrinsic_dimension.rounded,
+                    radius=stats.radius,
+                    delta=stats.resolution.delta,
+                    classes=stats.classes,
+                    target_error=err,
+                    convention=DEFAULT_CONVENTION,
+                )
+            rows.append(
+                {
+                    "arch": arch.spec,
+                    "training": summary,
+                    "achieved_test_mse": eps,
+                    "achieved_test_error": err,
+                    "provided_bits_gp": gp.bits,
+                    "provided_bits_bound_log10": None
+                    if bound is None or bound.vacuous
+                    else bound.log10_bits,
+                    "bound_message": "test error 0: no target for the bound"
+                    if bound is None
+                    else bound.message,
+                    "note": ""
+                    if res.num_fit
+                    else f"no network fits the training data (train MSE < {res.fit_threshold:g}):"
+                    " the achieved errors are over all networks",
+                }
+            )
+    base = rows[0]
+    for r in rows:
+        r["difference_gp_bits_vs_first"] = r["provided_bits_gp"] - base["provided_bits_gp"]
+    payload = {
+        "definition": PROVIDED_DEFINITION,
+        "architectures": rows,
+        "base_gp": {
+            "kernel": posterior.kernel.spec,
+            "n_train": task.n_train,
+            "n_test": task.n_test,
+        },
+        "bound_statistics": stats.as_dict(),
+        "inputs": {"dataset": task.name, "seed": args.seed, "samples": args.samples},
+        "plot": args.plot,
+    }
+    if args.plot:
+        from ibcomplexity.plots import plot_bars
+
+        plot_bars(
+            args.plot,
+            labels=[r["arch"].split(",init=")[0] for r in rows],
+            panels={
+                "bits provided (exact GP base space)": [r["provided_bits_gp"] for r in rows],
+                "log10 bits provided (model-agnostic bound)": [
+                    r["provided_bits_bound_log10"] for r in rows
+                ],
+            },
+            title=f"Inductive bias provided by each architecture on {task.name}",
+        )
+    if args.json:
+        from ibcomplexity.results import _jsonable
+
+        _print_json(_jsonable(payload))
+        return 0
+    from rich.table import Table
+
+    t = Table(title=f"Inductive bias provided on {task.name}", header_style="bold")
+    for col in (
+        "architecture",
+        "fit",
+        "median test MSE",
+        "test acc.",
+        "GP bits at that MSE",
+        "vs first",
+        "bound log10 bits",
+    ):
+        t.add_column(col, justify="left" if col == "architecture" else "right")
+    for r in rows:
+        s = r["training"]
+        lb = r["provided_bits_bound_log10"]
+        t.add_row(
+            r["arch"],
+            f"{s['fit']}/{s['networks']}",
+            f"{r['achieved_test_mse']:.4g}",
+            f"{s['test_accuracy_fit']['mean']:.4f}",
+            "inf" if math.isinf(r["provided_bits_gp"]) else f"{r['provided_bits_gp']:.5g}",
+            f"{r['difference_gp_bits_vs_first']:+.4g}",
+            "n/a" if lb is None else f"{lb:.4f}",
+        )
+    console = _console()
+    console.print(t)
+    for r in rows:
+        if r["note"]:
+            console.print(f"{r['arch']}: {r['note']}")
+    console.print(PROVIDED_DEFINITION)
+    if args.plot:
+        console.print(f"wrote {Path(args.plot)}")
+    return 0
