@@ -231,7 +231,7 @@ def _empirical(x: np.ndarray, eps: float, confidence: float):
     alpha = 1.0 - confidence
     p_lo = 0.0 if c == 0 else float(stats.beta.ppf(alpha / 2, c, n - c + 1))
     p_hi = 1.0 if c == n else float(stats.beta.ppf(1 - alpha / 2, c + 1, n - c))
-    ci = (-math.log2(p_hi), math.inf if p_lo == 0.0 else -math.log2(p_lo))
+    ci = (0.0 - math.log2(p_hi), math.inf if p_lo == 0.0 else -math.log2(p_lo))  # no "-0"
     bits = -math.log2(c / n) + 0.0 if c > 0 else None  # + 0.0: no "-0" at c = n
     return bits, ci, c
 
