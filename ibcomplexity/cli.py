@@ -641,6 +641,9 @@ def _parser() -> argparse.ArgumentParser:
     add_parsers(
         sub, common=common, dataset_help=dataset_help, default_target_mse=DEFAULT_TARGET_MSE
     )
+    from ibcomplexity._cli_batch import add_parsers as add_batch_parsers
+
+    add_batch_parsers(sub, common=common)
     return p
 
 

@@ -20,11 +20,13 @@ of :math:`R_r + DZ` directly (same cost, no cancellation). Each sample then cost
 :math:`O(\text{rank}\cdot k)` instead of the :math:`O(m\cdot\text{rank}\cdot k)` of forming
 :math:`F` (:func:`loss_one_direct`, kept for tests and benchmarks).
 
-Randomness: sample :math:`i` uses ``jax.random.fold_in(key, i)`` (global index), so the losses do
-not depend on the chunk size; its normals come from :func:`standard_normal` (Box-Muller).
-:func:`loss_one` is the one-sample function; :func:`sample_losses` vmaps it over a chunk, jits
-the chunk once per (chunk shape, dtype) -- the last chunk is padded, not recompiled -- and loops
-over chunks in Python, reporting progress.
+Randomness: sample :math:`i` uses ``jax.random.fold_in(key, i)`` (global index, the rule of
+:mod:`ibcomplexity.sampling.keys`), so the losses do not depend on the chunk size or the device
+count; its normals come from :func:`standard_normal` (Box-Muller). :func:`loss_one` is the
+one-sample function; :func:`sample_losses` runs it on the sampling core
+(:func:`~ibcomplexity.sampling.map_hypotheses`), which vmaps it over chunks sharded over the
+local devices, jits the chunk once per (chunk shape, dtype) -- the last chunk is padded, not
+recompiled -- and loops over chunks in Python, reporting progress.
 
 References:
   Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024.
@@ -40,9 +42,12 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh
 
 from ibcomplexity._validation import InputError, check_int
 from ibcomplexity.hypotheses.gp import GPPosterior
+from ibcomplexity.sampling.core import _map_chunk_jit, check_key, map_hypotheses
+from ibcomplexity.sampling.mesh import local_mesh
 
 __all__ = [
     "DirectLossTerms",
@@ -212,27 +217,27 @@ def loss_one_direct(key: jax.Array, terms: DirectLossTerms) -> jax.Array:
     return loss_from_normal_direct(z, terms)
 
 
-def _chunk_losses(key, start, terms, *, chunk: int, direct: bool):
-    """Losses of samples ``start .. start + chunk - 1`` (vmap of the one-sample function)."""
-    idx = start + jnp.arange(chunk, dtype=jnp.uint32)
-    keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, idx)
-    one = loss_one_direct if direct else loss_one
-    return jax.vmap(one, in_axes=(0, None))(keys, terms)
-
-
-# The sampling entry point: compiled once per (chunk, shapes, dtype, formulation).
-_chunk_losses_jit = jax.jit(_chunk_losses, static_argnames=("chunk", "direct"))
+# The sampling-core entry point that runs the chunks (compiled once per one-sample function,
+# chunk, sharding, shapes and dtype); this module's name for it is kept for tests that count
+# compilations.
+_chunk_losses_jit = _map_chunk_jit
 
 
 def default_chunk_size(
-    posterior: GPPosterior, num_samples: int, dtype=jnp.float32, *, direct: bool = False
+    posterior: GPPosterior,
+    num_samples: int,
+    dtype=jnp.float32,
+    *,
+    direct: bool = False,
+    devices: int = 1,
 ) -> int:
     """Samples per chunk.
 
-    The chunk's (chunk, m, k) array stays under 256 MiB (:data:`CHUNK_BYTES`); on CPU the fast
-    form's (chunk, rank, k) normals also stay under 8 MiB (:data:`CPU_CHUNK_BYTES`, cache
-    friendly); at most 2^20 samples; small requests use the next power of two >= ``num_samples``
-    (at least 16) so that they share compilations.
+    Each device's share of the chunk's (chunk, m, k) array stays under 256 MiB
+    (:data:`CHUNK_BYTES`); on CPU the fast form's (chunk, rank, k) normals also stay under 8 MiB
+    per device (:data:`CPU_CHUNK_BYTES`, cache friendly); at most 2^20 samples per device; small
+    requests use the next power of two >= ``num_samples`` (at least 16) so that they share
+    compilations. The sampling core rounds the chunk up to a multiple of ``devices``.
     """
     itemsize = jnp.dtype(dtype).itemsize
     budget = CHUNK_BYTES // (max(1, posterior.num_entries) * itemsize)
@@ -240,7 +245,7 @@ def default_chunk_size(
         width = posterior.num_entries if direct else max(1, posterior.rank) * posterior.classes
         budget = min(budget, CPU_CHUNK_BYTES // (max(1, width) * itemsize))
     bucket = max(MIN_CHUNK, 1 << max(0, math.ceil(math.log2(max(num_samples, 1)))))
-    return int(max(1, min(budget, bucket, MAX_CHUNK)))
+    return int(max(1, min(budget * devices, bucket, MAX_CHUNK * devices)))
 
 
 def sample_losses(
@@ -248,30 +253,40 @@ def sample_losses(
     posterior: GPPosterior,
     num_samples: int,
     *,
+    start: int = 0,
     chunk_size: int | None = None,
     dtype=jnp.float32,
     progress: Callable[[int, int], None] | None = None,
     direct: bool = False,
+    mesh: Mesh | None = None,
 ) -> np.ndarray:
     r"""Per-entry test MSEs of ``num_samples`` independent posterior samples.
 
     Sample :math:`i` draws :math:`Z_i \sim N(0, I_{\text{rank} \times k})` from
-    ``jax.random.fold_in(key, i)`` and returns :math:`\|R_r + D Z_i\|^2/(mk) + c_0` (see the
-    module docstring); its law is the generalized chi-square of
-    :meth:`~ibcomplexity.hypotheses.gp.GPPosterior.loss_components`. Results are identical for
-    every ``chunk_size``.
+    ``jax.random.fold_in(key, i)`` (:func:`~ibcomplexity.sampling.hypothesis_keys`) and returns
+    :math:`\|R_r + D Z_i\|^2/(mk) + c_0` (see the module docstring); its law is the generalized
+    chi-square of :meth:`~ibcomplexity.hypotheses.gp.GPPosterior.loss_components`. The samples
+    are computed by :func:`~ibcomplexity.sampling.map_hypotheses` (one-sample function
+    :func:`loss_one`, chunks sharded over the devices of ``mesh``); results are identical for
+    every ``chunk_size`` and, to float rounding, every device count.
 
     Args:
       key: a JAX PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``).
       posterior: the :class:`~ibcomplexity.hypotheses.gp.GPPosterior`.
       num_samples: number of samples (1 .. 2^32).
+      start: global index of the first sample (default 0): the call returns samples
+        ``start .. start + num_samples - 1`` of the job with ``key``, exactly the slice
+        ``[start:start + num_samples]`` of a bigger run (``start + num_samples <= 2^32``).
       chunk_size: samples per jitted call (default :func:`default_chunk_size`: a chunk's
-        (chunk, m, k) array under 256 MiB, and its normals under 8 MiB on CPU).
+        (chunk, m, k) array under 256 MiB per device, and its normals under 8 MiB per device on
+        CPU); rounded up to a multiple of the mesh's device count.
       dtype: ``jnp.float32`` (default) or ``jnp.float64`` (computed under
         ``jax.enable_x64(True)``).
       progress: optional ``progress(done, total)`` called after each chunk.
       direct: use the direct :math:`O(m\,\text{rank}\,k)` form (tests and benchmarks only; same
         draws, same losses up to rounding).
+      mesh: devices to shard the samples over (default
+        :func:`~ibcomplexity.sampling.local_mesh`: all local devices).
 
     Returns:
       A numpy array of shape ``(num_samples,)`` and dtype ``dtype``.
@@ -285,39 +300,37 @@ def sample_losses(
         raise InputError(
             f"posterior must be a GPPosterior (see gp_posterior), got {type(posterior).__name__}"
         )
-    if not isinstance(key, jax.Array):
-        raise InputError(
-            f"key must be a JAX PRNG key such as jax.random.key(0), got {type(key).__name__}"
-        )
+    key = check_key(key)
     num_samples = check_int("num_samples", num_samples, minimum=1)
     if num_samples > MAX_SAMPLES:
         raise InputError(f"num_samples must be <= 2^32 = {MAX_SAMPLES}, got {num_samples}")
+    start = check_int("start", start, minimum=0)
+    if start + num_samples > MAX_SAMPLES:
+        raise InputError(
+            f"start + num_samples must be <= 2^32 = {MAX_SAMPLES} (sample indices are uint32), "
+            f"got start={start}, num_samples={num_samples}"
+        )
     dt = _check_dtype(dtype)
+    mesh = local_mesh() if mesh is None else mesh
+    if not isinstance(mesh, Mesh):
+        raise InputError(f"mesh must be a jax.sharding.Mesh (see local_mesh), got {mesh!r}")
     if chunk_size is None:
-        chunk = default_chunk_size(posterior, num_samples, dt, direct=bool(direct))
+        chunk = default_chunk_size(
+            posterior, num_samples, dt, direct=bool(direct), devices=int(mesh.size)
+        )
     else:
         chunk = check_int("chunk_size", chunk_size, minimum=1)
     if progress is not None and not callable(progress):
         raise InputError(f"progress must be a callable progress(done, total), got {progress!r}")
-    out = np.empty(num_samples, dtype=dt)
     with _x64_scope(dt):
         terms = direct_loss_terms(posterior, dt) if direct else loss_terms(posterior, dt)
-        pending = None
-        for start in range(0, num_samples, chunk):
-            # Dispatch this chunk before waiting for the previous one (one chunk of lookahead).
-            result = _chunk_losses_jit(
-                key, np.uint32(start), terms, chunk=chunk, direct=bool(direct)
-            )
-            if pending is not None:
-                _store(out, *pending, num_samples, progress)
-            pending = (start, result)
-        _store(out, *pending, num_samples, progress)
-    return out
-
-
-def _store(out, start, result, total, progress) -> None:
-    """Copy a finished chunk (minus padding) into ``out`` and report progress."""
-    stop = min(start + result.shape[0], total)
-    out[start:stop] = np.asarray(result)[: stop - start]
-    if progress is not None:
-        progress(stop, total)
+        return map_hypotheses(
+            loss_one_direct if direct else loss_one,
+            key,
+            start,
+            start + num_samples,
+            args=(terms,),
+            mesh=mesh,
+            chunk=chunk,
+            progress=progress,
+        )

@@ -36,9 +36,11 @@ split(k_i)``; epoch ``e`` uses the permutation drawn from ``fold_in(data_key, e)
 config: not on the chunk size or on how many networks are trained.
 
 Execution: :func:`train_network` trains one network (``lax.scan`` over epochs, and over steps
-inside); :func:`train_hypotheses` ``vmap``\ s it over a chunk of network indices, ``jit``\ s the
-chunk once per (architecture, config, data shapes, chunk) -- the last chunk is padded, not
-recompiled -- and loops over chunks in Python, reporting progress.
+inside); :func:`train_hypotheses` runs it (with the evaluation) on the sampling core
+(:func:`~ibcomplexity.sampling.map_hypotheses`), which ``vmap``\ s it over chunks of network
+indices sharded over the local devices, ``jit``\ s the chunk once per (architecture, config,
+data shapes, chunk) -- the last chunk is padded, not recompiled -- and loops over chunks in
+Python, reporting progress. ``start`` selects networks ``start .. start + num - 1`` of the job.
 
 References:
   Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024.
@@ -55,9 +57,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh
 
 from ibcomplexity._validation import InputError, check_finite_array, check_int, check_positive
 from ibcomplexity.hypotheses.networks import Architecture, parse_arch
+from ibcomplexity.sampling.core import map_hypotheses
+from ibcomplexity.sampling.mesh import local_mesh
 
 __all__ = [
     "DEFAULT_FIT_THRESHOLD",
@@ -332,21 +337,22 @@ def _evaluate(arch, variables, blocks, loss):
     return sq / (n * yb.shape[-1]), hits / n
 
 
-def _train_chunk(key, start, train_blocks, test_blocks, x_train, y_train, *, arch, config, chunk):
-    """Train and evaluate networks ``start .. start + chunk - 1`` (vmap of the one-net path)."""
-    idx = start + jnp.arange(chunk, dtype=jnp.uint32)
+@dataclass(frozen=True)
+class _TrainAndEvaluate:
+    """The one-network function of the sampling core: train network ``key``, then evaluate it.
 
-    def one(i):
-        variables, epoch_loss = train_network(network_key(key, i), arch, x_train, y_train, config)
-        train_mse, train_acc = _evaluate(arch, variables, train_blocks, config.loss)
-        test_mse, test_acc = _evaluate(arch, variables, test_blocks, config.loss)
+    A frozen dataclass (hashable by value), so that every call with the same architecture and
+    config reuses the compiled chunk.
+    """
+
+    arch: Architecture
+    config: TrainConfig
+
+    def __call__(self, key, train_blocks, test_blocks, x_train, y_train):
+        variables, epoch_loss = train_network(key, self.arch, x_train, y_train, self.config)
+        train_mse, train_acc = _evaluate(self.arch, variables, train_blocks, self.config.loss)
+        test_mse, test_acc = _evaluate(self.arch, variables, test_blocks, self.config.loss)
         return train_mse, test_mse, train_acc, test_acc, epoch_loss
-
-    return jax.vmap(one)(idx)
-
-
-# The training entry point: compiled once per (arch, config, chunk, data shapes).
-_train_chunk_jit = jax.jit(_train_chunk, static_argnames=("arch", "config", "chunk"))
 
 
 # --- validation and the public entry point ---------------------------------------------------
@@ -403,15 +409,16 @@ def _task_arrays(task, arch: Architecture):
     return xtr, ytr, xte, yte
 
 
-def default_chunk(arch: Architecture, config: TrainConfig, num: int) -> int:
-    """Networks per chunk: at most ``num`` and :data:`MAX_CHUNK`, with an estimated memory
-    (weights, gradients and two Adam moments, plus a batch's and an evaluation block's
-    activations, forward and backward) under :data:`CHUNK_BYTES`."""
+def default_chunk(arch: Architecture, config: TrainConfig, num: int, *, devices: int = 1) -> int:
+    """Networks per chunk: at most ``num`` and :data:`MAX_CHUNK` per device, with an estimated
+    memory per device (weights, gradients and two Adam moments, plus a batch's and an evaluation
+    block's activations, forward and backward) under :data:`CHUNK_BYTES`. The sampling core
+    rounds the chunk up to a multiple of ``devices``."""
     per_net = 4 * (
         6 * arch.num_parameters
         + (3 * config.batch_size + EVAL_ROWS) * (arch.activations_per_example + arch.input_dim)
     )
-    return int(max(1, min(num, MAX_CHUNK, CHUNK_BYTES // per_net)))
+    return int(max(1, min(num, MAX_CHUNK * devices, (CHUNK_BYTES // per_net) * devices)))
 
 
 def train_hypotheses(
@@ -420,6 +427,7 @@ def train_hypotheses(
     task,
     *,
     num: int,
+    start: int = 0,
     epochs: int,
     batch_size: int,
     lr: float = 1e-3,
@@ -429,13 +437,15 @@ def train_hypotheses(
     chunk: int | None = None,
     fit_threshold: float = DEFAULT_FIT_THRESHOLD,
     progress: Callable[[int, int], None] | None = None,
+    mesh: Mesh | None = None,
 ) -> TrainedHypotheses:
     r"""Train ``num`` networks, each from its own keys, and record their losses.
 
     Network :math:`i` is initialised and shuffled with keys split from ``fold_in(key, i)``,
     trained for ``epochs`` epochs, then evaluated: per-entry train and test MSE (see the module
-    docstring), argmax accuracies, and ``fits = train_mse < fit_threshold``. Results are identical
-    (to float rounding) for every ``chunk``.
+    docstring), argmax accuracies, and ``fits = train_mse < fit_threshold``. The networks are
+    trained by :func:`~ibcomplexity.sampling.map_hypotheses` (chunks sharded over the devices
+    of ``mesh``); results are identical (to float rounding) for every ``chunk`` and device count.
 
     Args:
       key: a JAX PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``).
@@ -445,15 +455,21 @@ def train_hypotheses(
       task: a :class:`~ibcomplexity.tasks.regression.RegressionTask` (anything with ``x_train``,
         ``y_train``, ``x_test``, ``y_test``).
       num: number of networks (1 .. 2^32).
+      start: global index of the first network (default 0): the call trains networks
+        ``start .. start + num - 1`` of the job with ``key``, exactly the slice
+        ``[start:start + num]`` of a bigger run (``start + num <= 2^32``).
       epochs: passes over the training set.
       batch_size: examples per step (<= n_train; the remainder forms a smaller last batch).
       lr: learning rate (default 1e-3, the authors' Adam setting).
       optimizer: ``"adam"`` (default), ``"adamw"`` or ``"sgd"``.
       weight_decay: decoupled weight decay for ``"adamw"``, L2 for ``"sgd"`` (default 0).
       loss: training objective, ``"mse"`` (default) or ``"cross_entropy"``.
-      chunk: networks trained together per jitted call (default :func:`default_chunk`).
+      chunk: networks trained together per jitted call (default :func:`default_chunk`); at most
+        ``num``, then rounded up to a multiple of the mesh's device count.
       fit_threshold: train-MSE threshold below which a network fits (default 0.01).
       progress: optional ``progress(done, total)`` called after each chunk.
+      mesh: devices to shard the networks over (default
+        :func:`~ibcomplexity.sampling.local_mesh`: all local devices).
 
     Returns:
       The :class:`TrainedHypotheses`.
@@ -489,6 +505,12 @@ def train_hypotheses(
     num = check_int("num", num, minimum=1)
     if num > MAX_NETWORKS:
         raise InputError(f"num must be <= 2^32 = {MAX_NETWORKS}, got {num}")
+    start = check_int("start", start, minimum=0)
+    if start + num > MAX_NETWORKS:
+        raise InputError(
+            f"start + num must be <= 2^32 = {MAX_NETWORKS} (network indices are uint32), got "
+            f"start={start}, num={num}"
+        )
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -503,34 +525,27 @@ def train_hypotheses(
             f"batch_size <= {xtr.shape[0]} (batch_size={xtr.shape[0]} for full-batch training)"
         )
     fit_threshold = check_positive("fit_threshold", fit_threshold)
-    chunk = default_chunk(arch, config, num) if chunk is None else check_int("chunk", chunk)
+    mesh = local_mesh() if mesh is None else mesh
+    if not isinstance(mesh, Mesh):
+        raise InputError(f"mesh must be a jax.sharding.Mesh (see local_mesh), got {mesh!r}")
+    if chunk is None:
+        chunk = default_chunk(arch, config, num, devices=int(mesh.size))
+    else:
+        chunk = check_int("chunk", chunk)
     chunk = min(chunk, num)
     if progress is not None and not callable(progress):
         raise InputError(f"progress must be a callable progress(done, total), got {progress!r}")
 
-    train_blocks = _blocks(xtr, ytr)
-    test_blocks = _blocks(xte, yte)
-    outs = [np.empty(num, np.float32) for _ in range(4)] + [
-        np.empty((num, config.epochs), np.float32)
-    ]
-    pending = None
-    for start in range(0, num, chunk):
-        # Dispatch this chunk before waiting for the previous one (one chunk of lookahead).
-        result = _train_chunk_jit(
-            key,
-            np.uint32(start),
-            train_blocks,
-            test_blocks,
-            xtr,
-            ytr,
-            arch=arch,
-            config=config,
-            chunk=chunk,
-        )
-        if pending is not None:
-            _store(outs, *pending, num, progress)
-        pending = (start, result)
-    _store(outs, *pending, num, progress)
+    outs = map_hypotheses(
+        _TrainAndEvaluate(arch, config),
+        key,
+        start,
+        start + num,
+        args=(_blocks(xtr, ytr), _blocks(xte, yte), xtr, ytr),
+        mesh=mesh,
+        chunk=chunk,
+        progress=progress,
+    )
     train_mse, test_mse, train_acc, test_acc, epoch_loss = outs
     return TrainedHypotheses(
         train_mse=train_mse,
@@ -549,12 +564,3 @@ def train_hypotheses(
         n_test=int(xte.shape[0]),
         classes=int(ytr.shape[1]),
     )
-
-
-def _store(outs, start, result, total, progress) -> None:
-    """Copy a finished chunk (minus padding) into ``outs`` and report progress."""
-    stop = min(start + result[0].shape[0], total)
-    for out, r in zip(outs, result, strict=True):
-        out[start:stop] = np.asarray(r)[: stop - start]
-    if progress is not None:
-        progress(stop, total)

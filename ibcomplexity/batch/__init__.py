@@ -1,0 +1,103 @@
+r"""Resumable batch jobs: tasks x hypothesis spaces x targets x sample counts, checkpointed.
+
+``ibc batch JOB.toml [--out DIR] [--resume [--repair]] [--json] [--quiet]`` runs a job file;
+killed at any moment (SIGKILL included) and rerun with ``--resume``, it finishes with exactly the
+losses of an uninterrupted run.
+
+Job file schema (TOML)
+----------------------
+
+.. code-block:: toml
+
+    [job]
+    name = "example"        # optional label (default: the file's stem in reports)
+    seed = 0                # required, integer >= 0: every random choice derives from it
+    targets = [0.02, 0.05]  # required: target per-entry test MSEs (> 0), a number or a list
+    samples = [128, 512]    # required: sample counts S (>= 20), a number or a list
+    chunk_size = 256        # hypotheses per checkpointed chunk (default 256)
+    bootstrap = 200         # bootstrap resamples of each estimate (default 200; 0: no interval)
+    confidence = 0.95       # level of the intervals (default 0.95)
+    plots = true            # one loss-distribution PNG per (task, space) (default true)
+
+    [[tasks]]               # one table per task; at least one
+    dataset = "digits"      # required: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS |
+                            #   npz:FILE; relative paths are relative to the job file's folder
+    n_train = 500           # required, >= 1
+    n_test = 200            # required, >= 1; n_train + n_test <= the dataset's size
+    seed = 0                # seed of the stratified split (default: job.seed)
+    name = "digits"         # label (default: the dataset spec); unique among tasks
+    optional = false        # true: skip the task (with a note) when its data is missing
+
+    [[spaces]]              # one table per hypothesis space; at least one
+    type = "gp"             # Gaussian-process / kernel space
+    kernel = "rbf"          # kernel spec (see `ibc kernel --help`), default "rbf"
+    bandwidth = "median"    # a number or "median" (default; not for nngp)
+    preprocess = "none"     # none | unit | standardize (default none)
+    dtype = "float32"       # float32 | float64: dtype of the sampled losses (default float32)
+    name = "rbf"            # label (default "gp:<kernel spec>"); unique among spaces
+
+    [[spaces]]
+    type = "nn"             # neural networks trained from random initialisations
+    arch = "mlp:width=256,depth=2"   # required: architecture spec (see `ibc nn --help`)
+    epochs = 20             # default 20
+    batch_size = 50         # default 50; <= every task's n_train
+    lr = 1e-3               # default 1e-3
+    optimizer = "adam"      # adam | adamw | sgd (default adam)
+    weight_decay = 0.0      # default 0 (needs adamw or sgd when > 0)
+    loss = "mse"            # training objective: mse | cross_entropy (default mse)
+    fit_threshold = 0.01    # a network fits when its train MSE is below this (default 0.01)
+
+The whole file is validated before any work starts (the data is loaded, each architecture parsed
+against each task's input shape); every bad field is reported at once, each named by its path
+(``tasks[0].n_train must be an integer >= 1, got -5``), in one ``InputError``.
+
+Units, seeds, checkpoints
+-------------------------
+
+Each (task, space) pair is one *unit*: it samples ``S_max = max(samples)`` hypotheses (GP
+posterior samples, or trained networks, whose test MSE, fit flag, train MSE and accuracies are
+recorded); the row for sample count S and target eps uses the first S of them, so losses are
+shared across targets and sample counts. The unit's key is
+``fold_in(fold_in(jax.random.key(seed), w0), w1)`` with ``(w0, w1)`` taken from the sha256 of the
+unit's canonical description (not its position), and hypothesis ``i`` uses
+``fold_in(unit key, i)``: adding, removing or reordering tasks and spaces leaves every other unit's
+draws unchanged (see :mod:`ibcomplexity.batch.runner`).
+
+Chunks ``[a, a + chunk_size)`` are computed with ``sample_losses(..., start=a)`` /
+``train_hypotheses(..., start=a)`` and checkpointed atomically with a sha256 in a manifest (see
+:mod:`ibcomplexity.batch.store` for the format and the crash-safety argument). A resume recomputes
+exactly the chunks the manifest lacks, refuses a changed job file (its canonical content hash is
+stored in the output folder), and refuses corrupt checkpoints, naming each file, unless
+``--repair`` is given (then they are recomputed, bit for bit, since chunks are deterministic).
+
+Outputs: ``results.csv`` and ``results.json`` (task, space, target, samples, bits with the robust
+interval of :func:`~ibcomplexity.estimate.estimate_bits`, the exact GP bits of
+:func:`~ibcomplexity.estimate.inductive_bias_from_posterior` for GP spaces, fitting networks for NN
+spaces, seed, devices, timings) and ``plots/<unit>_<task>_<space>.png``.
+
+References:
+  Boopathy et al., *Towards Exact Computation of Inductive Bias*, IJCAI 2024.
+"""
+
+from ibcomplexity.batch.job import load_job, parse_job
+from ibcomplexity.batch.runner import BatchResult, Unit, plan_units, run_job, unit_key
+from ibcomplexity.batch.spec import GPSpaceSpec, Job, NNSpaceSpec, TaskSpec
+from ibcomplexity.batch.store import ChunkStore, atomic_write_bytes, atomic_write_json, chunk_grid
+
+__all__ = [
+    "GPSpaceSpec",
+    "Job",
+    "NNSpaceSpec",
+    "TaskSpec",
+    "load_job",
+    "parse_job",
+    "BatchResult",
+    "Unit",
+    "plan_units",
+    "run_job",
+    "unit_key",
+    "ChunkStore",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "chunk_grid",
+]

@@ -1,0 +1,511 @@
+"""Job files: parse a TOML job, validate every field, and give it a canonical content hash.
+
+The schema is documented in :mod:`ibcomplexity.batch`. Validation runs in two passes and collects
+*every* problem before raising one :class:`~ibcomplexity._validation.InputError` whose lines each
+name a field by its path (``tasks[0].n_train must be an integer >= 1, got -5``):
+
+1. structure and types of every field (no data is read);
+2. what needs the data: each task's dataset is loaded (and its split size checked), each
+   architecture is parsed against each task's input shape, each batch size checked against each
+   task's ``n_train``.
+
+The canonical form of a job (every default filled in, numbers normalised, labels included; the
+file's comments and layout left out) is what :attr:`Job.content_hash` hashes: reformatting a job
+file keeps its hash, changing any value changes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ibcomplexity._validation import InputError
+from ibcomplexity.batch.spec import (
+    GP_DEFAULTS,
+    JOB_DEFAULTS,
+    NN_DEFAULTS,
+    GPSpaceSpec,
+    Job,
+    NNSpaceSpec,
+    TaskSpec,
+)
+
+__all__ = ["load_job", "parse_job"]
+
+_JOB_KEYS = ("name", "seed", "chunk_size", "bootstrap", "confidence", "targets", "samples", "plots")
+_TASK_KEYS = ("dataset", "n_train", "n_test", "seed", "name", "optional")
+_GP_KEYS = ("type", "name", *GP_DEFAULTS)
+_NN_KEYS = ("type", "name", "arch", *NN_DEFAULTS)
+# Hypothesis indices are folded into keys as uint32.
+MAX_SAMPLES = 2**32
+
+
+# ------------------------------------------------------------------------------ validation
+
+
+class _Errors:
+    """Collects ``path: message`` lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, path: str, message: str) -> None:
+        plain = message.startswith(("must ", "is required"))
+        self.lines.append(f"{path} {message}" if plain else f"{path}: {message}")
+
+    def unknown_keys(self, path: str, table: Mapping, allowed: tuple[str, ...]) -> None:
+        for k in table:
+            if k not in allowed:
+                self.add(
+                    f"{path}.{k}" if path else k, f"unknown field (valid: {', '.join(allowed)})"
+                )
+
+
+def _describe(v: Any) -> str:
+    return repr(v) if not isinstance(v, (dict, list)) else type(v).__name__
+
+
+def _int(errors: _Errors, path: str, v: Any, *, minimum: int, maximum: int | None = None):
+    ok = not isinstance(v, bool) and (
+        isinstance(v, int) or (isinstance(v, float) and math.isfinite(v) and v.is_integer())
+    )
+    if ok and int(v) >= minimum and (maximum is None or int(v) <= maximum):
+        return int(v)
+    rng = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    errors.add(path, f"must be an integer {rng}, got {_describe(v)}")
+    return None
+
+
+def _number(errors: _Errors, path: str, v: Any, *, allow_zero: bool = False, below_one=False):
+    ok = not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(float(v))
+    if ok:
+        f = float(v)
+        ok = (f > 0 or (allow_zero and f == 0)) and (not below_one or f < 1)
+        if ok:
+            return f
+    what = (
+        "a number in (0, 1)" if below_one else ("a number >= 0" if allow_zero else "a number > 0")
+    )
+    errors.add(path, f"must be {what}, got {_describe(v)}")
+    return None
+
+
+def _string(errors: _Errors, path: str, v: Any, *, choices: tuple[str, ...] | None = None):
+    if not isinstance(v, str) or not v.strip():
+        errors.add(path, f"must be a non-empty string, got {_describe(v)}")
+        return None
+    if choices is not None and v not in choices:
+        errors.add(path, f"must be one of {', '.join(choices)}, got {v!r}")
+        return None
+    return v.strip()
+
+
+def _bool(errors: _Errors, path: str, v: Any):
+    if not isinstance(v, bool):
+        errors.add(path, f"must be true or false, got {_describe(v)}")
+        return None
+    return v
+
+
+def _list_of(errors, path, v, item, *, what: str):
+    """A scalar or a non-empty list of scalars, each checked by ``item(errors, path[i], x)``."""
+    values = v if isinstance(v, list) else [v]
+    if not values:
+        errors.add(path, f"must list at least one {what}")
+        return None
+    out = []
+    for i, x in enumerate(values):
+        r = item(errors, f"{path}[{i}]" if isinstance(v, list) else path, x)
+        if r is not None:
+            out.append(r)
+    if len(out) != len(values):
+        return None
+    seen: set = set()
+    for x in out:
+        if x in seen:
+            errors.add(path, f"lists {x!r} twice")
+            return None
+        seen.add(x)
+    return tuple(sorted(out))
+
+
+def _resolve_dataset(spec: str, base: Path) -> str:
+    """The dataset spec with relative paths taken relative to ``base`` (the job file's folder)."""
+    scheme, sep, rest = spec.partition(":")
+    if not sep or scheme not in ("mnist", "idx", "npz"):
+        return spec
+
+    def fix(p: str) -> str:
+        path = Path(p).expanduser()
+        return p if not p or path.is_absolute() else os.path.normpath(base / path)
+
+    if scheme == "idx":
+        return "idx:" + ",".join(fix(p) for p in rest.split(","))
+    if scheme == "mnist":
+        directory, colon, split = rest.rpartition(":")
+        if colon and split in ("train", "test"):
+            return f"mnist:{fix(directory)}:{split}"
+    return f"{scheme}:{fix(rest)}"
+
+
+def _missing_data(message: str) -> bool:
+    return any(s in message for s in ("does not exist", "no MNIST", "is not a directory"))
+
+
+def _check_task(errors: _Errors, i: int, t: Any, job_seed, base: Path) -> TaskSpec | None:
+    path = f"tasks[{i}]"
+    if not isinstance(t, dict):
+        errors.add(path, f"must be a table ([[tasks]]), got {_describe(t)}")
+        return None
+    errors.unknown_keys(path, t, _TASK_KEYS)
+    ok = True
+    for req in ("dataset", "n_train", "n_test"):
+        if req not in t:
+            errors.add(f"{path}.{req}", "is required")
+            ok = False
+    dataset = _string(errors, f"{path}.dataset", t["dataset"]) if "dataset" in t else None
+    n_train = _int(errors, f"{path}.n_train", t["n_train"], minimum=1) if "n_train" in t else None
+    n_test = _int(errors, f"{path}.n_test", t["n_test"], minimum=1) if "n_test" in t else None
+    seed = _int(errors, f"{path}.seed", t["seed"], minimum=0) if "seed" in t else job_seed
+    label = _string(errors, f"{path}.name", t["name"]) if "name" in t else dataset
+    optional = _bool(errors, f"{path}.optional", t["optional"]) if "optional" in t else False
+    values = (dataset, n_train, n_test, seed, label, optional)
+    if not ok or any(v is None for v in values):
+        return None
+    return TaskSpec(
+        index=i,
+        label=label,
+        dataset=dataset,
+        resolved=_resolve_dataset(dataset, base),
+        n_train=n_train,
+        n_test=n_test,
+        seed=seed,
+        optional=optional,
+    )
+
+
+def _check_gp(errors: _Errors, path: str, i: int, s: dict) -> GPSpaceSpec | None:
+    from ibcomplexity.hypotheses.kernels import PREPROCESSING_MODES, make_kernel
+
+    errors.unknown_keys(path, s, _GP_KEYS)
+    v = {**GP_DEFAULTS, **s}
+    kernel = None
+    kspec = _string(errors, f"{path}.kernel", v["kernel"])
+    if kspec is not None:
+        try:
+            kernel = make_kernel(kspec)
+        except InputError as e:
+            errors.add(f"{path}.kernel", str(e))
+    bw = v["bandwidth"]
+    if kernel is not None and "bandwidth" in s:
+        if kernel.name == "nngp":
+            errors.add(f"{path}.bandwidth", "kernel 'nngp' has no bandwidth; leave the field out")
+            kernel = None
+        elif ":" in kspec and "bandwidth" in kspec:
+            errors.add(f"{path}.bandwidth", f"is also set in kernel = {kspec!r}; give it once")
+            kernel = None
+        elif bw != "median" and (isinstance(bw, bool) or not isinstance(bw, (int, float))):
+            errors.add(
+                f"{path}.bandwidth", f"must be a number > 0 or 'median', got {_describe(bw)}"
+            )
+            kernel = None
+        else:
+            try:
+                kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+            except InputError as e:
+                errors.add(f"{path}.bandwidth", str(e))
+                kernel = None
+    pre = _string(errors, f"{path}.preprocess", v["preprocess"], choices=PREPROCESSING_MODES)
+    dtype = _string(errors, f"{path}.dtype", v["dtype"], choices=("float32", "float64"))
+    label = _string(errors, f"{path}.name", v["name"]) if "name" in s else None
+    if kernel is None or pre is None or dtype is None or ("name" in s and label is None):
+        return None
+    return GPSpaceSpec(
+        index=i,
+        label=label or f"gp:{kernel.spec}",
+        kernel=kernel.spec,
+        preprocess=pre,
+        dtype=dtype,
+    )
+
+
+def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None:
+    from ibcomplexity.hypotheses.networks import ARCHITECTURES
+    from ibcomplexity.hypotheses.training import LOSSES, OPTIMIZERS
+
+    errors.unknown_keys(path, s, _NN_KEYS)
+    v = {**NN_DEFAULTS, **s}
+    arch = None
+    if "arch" not in s:
+        errors.add(f"{path}.arch", "is required for type = 'nn' (e.g. 'mlp:width=256,depth=2')")
+    else:
+        arch = _string(errors, f"{path}.arch", s["arch"])
+        if arch is not None:
+            name = arch.partition(":")[0].strip().lower()
+            if name not in ARCHITECTURES:
+                errors.add(
+                    f"{path}.arch",
+                    f"unknown architecture {name!r}; valid: {', '.join(ARCHITECTURES)}",
+                )
+                arch = None
+    epochs = _int(errors, f"{path}.epochs", v["epochs"], minimum=1)
+    batch = _int(errors, f"{path}.batch_size", v["batch_size"], minimum=1)
+    lr = _number(errors, f"{path}.lr", v["lr"])
+    opt = _string(errors, f"{path}.optimizer", v["optimizer"], choices=OPTIMIZERS)
+    wd = _number(errors, f"{path}.weight_decay", v["weight_decay"], allow_zero=True)
+    loss = _string(errors, f"{path}.loss", v["loss"], choices=LOSSES)
+    thr = _number(errors, f"{path}.fit_threshold", v["fit_threshold"])
+    label = _string(errors, f"{path}.name", s["name"]) if "name" in s else None
+    if opt == "adam" and wd:
+        errors.add(
+            f"{path}.weight_decay",
+            f"{wd:g} needs optimizer = 'adamw' (decoupled) or 'sgd'; plain 'adam' has none",
+        )
+        wd = None
+    values = (arch, epochs, batch, lr, opt, wd, loss, thr)
+    if any(x is None for x in values) or ("name" in s and label is None):
+        return None
+    return NNSpaceSpec(
+        index=i,
+        label=label or f"nn:{arch}",
+        arch=arch,
+        epochs=epochs,
+        batch_size=batch,
+        lr=lr,
+        optimizer=opt,
+        weight_decay=wd,
+        loss=loss,
+        fit_threshold=thr,
+    )
+
+
+def _check_space(errors: _Errors, i: int, s: Any):
+    path = f"spaces[{i}]"
+    if not isinstance(s, dict):
+        errors.add(path, f"must be a table ([[spaces]]), got {_describe(s)}")
+        return None
+    kind = s.get("type")
+    if kind == "gp":
+        return _check_gp(errors, path, i, s)
+    if kind == "nn":
+        return _check_nn(errors, path, i, s)
+    if "type" not in s:
+        errors.add(f"{path}.type", "is required: 'gp' (kernel/GP space) or 'nn' (networks)")
+    else:
+        errors.add(f"{path}.type", f"must be 'gp' or 'nn', got {_describe(kind)}")
+    return None
+
+
+def _unique_labels(errors: _Errors, kind: str, items) -> None:
+    seen: dict[str, int] = {}
+    for it in items:
+        if it.label in seen:
+            errors.add(
+                f"{kind}[{it.index}].name",
+                f"{it.label!r} is already used by {kind}[{seen[it.label]}]; give each a "
+                "distinct name",
+            )
+        else:
+            seen[it.label] = it.index
+
+
+def _check_data(errors: _Errors, tasks, spaces):
+    """Second pass: load each task's data, check the split and each architecture against it."""
+    from ibcomplexity.hypotheses.networks import parse_arch
+    from ibcomplexity.tasks import load_dataset
+
+    datasets: dict[int, Any] = {}
+    skipped: dict[int, str] = {}
+    for t in tasks:
+        try:
+            data = load_dataset(t.resolved)
+        except InputError as e:
+            if t.optional and _missing_data(str(e)):
+                datasets[t.index] = None
+                skipped[t.index] = f"skipped (optional; its data is missing: {e})"
+            else:
+                errors.add(f"tasks[{t.index}].dataset", str(e))
+            continue
+        datasets[t.index] = data
+        if t.n_train + t.n_test > data.n:
+            errors.add(
+                f"tasks[{t.index}]",
+                f"n_train + n_test = {t.n_train + t.n_test} exceeds the {data.n} examples of "
+                f"{t.dataset!r}",
+            )
+        classes = data.classes
+        if classes < 2:
+            errors.add(f"tasks[{t.index}].dataset", f"{t.dataset!r} has {classes} class (need 2)")
+    arch_errors: dict[tuple[int, str], list[str]] = {}
+    for s in spaces:
+        if not isinstance(s, NNSpaceSpec):
+            continue
+        for t in tasks:
+            data = datasets.get(t.index)
+            if data is None:
+                continue
+            try:
+                parse_arch(s.arch, input_shape=tuple(data.shape), outputs=data.classes)
+            except InputError as e:
+                arch_errors.setdefault((s.index, str(e)), []).append(f"tasks[{t.index}]")
+            if s.batch_size > t.n_train:
+                errors.add(
+                    f"spaces[{s.index}].batch_size",
+                    f"{s.batch_size} exceeds tasks[{t.index}].n_train = {t.n_train}",
+                )
+    loaded = [i for i, d in datasets.items() if d is not None]
+    for (si, msg), where in arch_errors.items():
+        # Name the tasks only when the architecture fails on some of them, not all.
+        on = "" if len(where) == len(loaded) else f" (on {', '.join(where)})"
+        errors.add(f"spaces[{si}].arch", msg + on)
+    return datasets, skipped
+
+
+def _line_order(line: str) -> tuple[int, int]:
+    """Report order: job fields, then tasks, then spaces, each by index."""
+    m = re.match(r"(job|tasks|spaces)(?:\[(\d+)\])?", line)
+    if m is None:
+        return (3, 0)
+    return ({"job": 0, "tasks": 1, "spaces": 2}[m.group(1)], int(m.group(2) or -1))
+
+
+def parse_job(
+    data: Mapping[str, Any],
+    *,
+    base_dir: str | os.PathLike = ".",
+    check_data: bool = True,
+) -> Job:
+    """Validate a job given as a mapping (a parsed TOML document); see :func:`load_job`.
+
+    Raises:
+      InputError: one message listing every bad field, one per line, each named by its path.
+    """
+    from ibcomplexity.estimate import MIN_SAMPLES
+
+    errors = _Errors()
+    base = Path(base_dir)
+    errors.unknown_keys("", data, ("job", "tasks", "spaces"))
+    job = data.get("job")
+    if job is None:
+        errors.add("job", "is required: a [job] table with at least seed, targets and samples")
+        job = {}
+    elif not isinstance(job, dict):
+        errors.add("job", f"must be a table ([job]), got {_describe(job)}")
+        job = {}
+    errors.unknown_keys("job", job, _JOB_KEYS)
+    v = {**JOB_DEFAULTS, **job}
+    for req in ("seed", "targets", "samples"):
+        if req not in job and isinstance(data.get("job"), dict):
+            errors.add(f"job.{req}", "is required")
+    seed = _int(errors, "job.seed", v["seed"], minimum=0) if "seed" in v else None
+    chunk = _int(errors, "job.chunk_size", v["chunk_size"], minimum=1, maximum=2**20)
+    bootstrap = _int(errors, "job.bootstrap", v["bootstrap"], minimum=0)
+    confidence = _number(errors, "job.confidence", v["confidence"], below_one=True)
+    plots = _bool(errors, "job.plots", v["plots"])
+    job_name = _string(errors, "job.name", v["name"]) if v["name"] != "" else ""
+    targets = samples = None
+    if "targets" in v:
+        targets = _list_of(
+            errors, "job.targets", v["targets"], lambda e, p, x: _number(e, p, x), what="target"
+        )
+    if "samples" in v:
+        samples = _list_of(
+            errors,
+            "job.samples",
+            v["samples"],
+            lambda e, p, x: _int(e, p, x, minimum=MIN_SAMPLES, maximum=MAX_SAMPLES),
+            what="sample count",
+        )
+
+    raw_tasks = data.get("tasks")
+    tasks: list[TaskSpec] = []
+    if raw_tasks is None or raw_tasks == []:
+        errors.add("tasks", "the job lists no tasks; add at least one [[tasks]] table")
+    elif not isinstance(raw_tasks, list):
+        errors.add("tasks", "must be an array of tables ([[tasks]])")
+    else:
+        for i, t in enumerate(raw_tasks):
+            spec = _check_task(errors, i, t, seed if seed is not None else 0, base)
+            if spec is not None:
+                tasks.append(spec)
+    raw_spaces = data.get("spaces")
+    spaces: list[GPSpaceSpec | NNSpaceSpec] = []
+    if raw_spaces is None or raw_spaces == []:
+        errors.add("spaces", "the job lists no hypothesis spaces; add at least one [[spaces]]")
+    elif not isinstance(raw_spaces, list):
+        errors.add("spaces", "must be an array of tables ([[spaces]])")
+    else:
+        for i, s in enumerate(raw_spaces):
+            spec = _check_space(errors, i, s)
+            if spec is not None:
+                spaces.append(spec)
+    _unique_labels(errors, "tasks", tasks)
+    _unique_labels(errors, "spaces", spaces)
+    datasets: dict[int, Any] = {}
+    skipped: dict[int, str] = {}
+    if check_data:
+        datasets, skipped = _check_data(errors, tasks, spaces)
+    if errors.lines:
+        lines = sorted(errors.lines, key=_line_order)  # stable: file order within a field
+        n = len(lines)
+        head = f"{n} problem{'s' if n > 1 else ''} in the job"
+        raise InputError(head + ":\n  " + "\n  ".join(lines))
+    return Job(
+        name=job_name,
+        seed=seed,
+        chunk_size=chunk,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        targets=targets,
+        samples=samples,
+        plots=plots,
+        tasks=tuple(tasks),
+        spaces=tuple(spaces),
+        datasets=datasets,
+        skipped=skipped,
+    )
+
+
+def load_job(path: str | os.PathLike, *, check_data: bool = True) -> Job:
+    """Read and validate a TOML job file (schema: :mod:`ibcomplexity.batch`).
+
+    Relative dataset paths are taken relative to the job file's folder.
+
+    Args:
+      path: the ``.toml`` job file.
+      check_data: also load each task's data and check the split sizes and architectures
+        against it (default; ``False`` checks the file alone).
+
+    Returns:
+      The validated :class:`Job` (its ``datasets`` hold the loaded data).
+
+    Raises:
+      InputError: an unreadable file, invalid TOML, or one message listing every bad field.
+
+    Example:
+      >>> job = load_job("experiments/batch/example.toml")  # doctest: +SKIP
+      >>> job.content_hash[:12]  # doctest: +SKIP
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"job file {p} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"job file {p} is a directory") from None
+    except OSError as e:
+        raise InputError(f"could not read job file {p}: {e.strerror or e}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"job file {p} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"job file {p} is not valid TOML: {e}") from None
+    job = parse_job(data, base_dir=p.resolve().parent, check_data=check_data)
+    return dataclasses.replace(job, path=str(p), text=raw)

@@ -1,0 +1,525 @@
+"""Run a batch job: plan its units, compute the missing chunks, assemble the results table.
+
+A *unit* is one (task, space) pair. It samples ``S_max = max(job.samples)`` hypotheses, in chunks
+``[a, min(a + chunk_size, S_max))`` of the fixed grid :func:`~ibcomplexity.batch.store.chunk_grid`,
+each checkpointed by :class:`~ibcomplexity.batch.store.ChunkStore`. Targets and sample counts only
+affect the estimate: the row for (target, S) uses the first S hypotheses of the unit.
+
+Seeds: the unit key is ``fold_in(fold_in(key(job.seed), w0), w1)`` with ``w0, w1`` the first two
+big-endian 32-bit words of the sha256 of the unit's canonical identity (the task's dataset spec,
+sizes and split seed; the space's type and settings; labels excluded). Hypothesis ``i`` of the
+unit is then ``fold_in(unit key, i)`` inside :func:`~ibcomplexity.hypotheses.sample_losses` /
+:func:`~ibcomplexity.hypotheses.train_hypotheses`. So a unit's draws do not depend on its position
+in the job, on the other units, on labels or on S_max (a bigger S_max extends the same
+sequence). The chunk size changes only float rounding (the jitted vmap width), not the draws; it is
+part of the job, so a resume reproduces every chunk bit for bit.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ibcomplexity._validation import InputError
+from ibcomplexity.batch.spec import GPSpaceSpec, Job, NNSpaceSpec, TaskSpec, canonical_json
+from ibcomplexity.batch.store import ChunkStore, atomic_write_bytes, atomic_write_json, chunk_grid
+
+__all__ = ["BatchResult", "Unit", "plan_units", "run_job", "unit_key"]
+
+Progress = Callable[[int, int, str], None]
+
+CSV_COLUMNS = (
+    "task",
+    "dataset",
+    "n_train",
+    "n_test",
+    "split_seed",
+    "space",
+    "space_type",
+    "space_spec",
+    "target",
+    "samples",
+    "fit_samples",
+    "bits",
+    "ci_low_bits",
+    "ci_high_bits",
+    "cumulant_bits",
+    "empirical_bits",
+    "count_below",
+    "exact_bits",
+    "seed",
+    "unit",
+    "devices",
+    "sampling_seconds",
+    "hypotheses_per_second",
+    "estimate_seconds",
+    "message",
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One (task, space) loss-sampling unit.
+
+    Attributes:
+      id: ``t<task index>-s<space index>``: its folder under ``units/``.
+      task, space: the specs.
+      num: hypotheses to sample (the job's largest sample count).
+      key_words: the two uint32 words folded into the job key (see the module docstring).
+    """
+
+    id: str
+    task: TaskSpec
+    space: GPSpaceSpec | NNSpaceSpec
+    num: int
+    key_words: tuple[int, int]
+
+    def description(self) -> dict[str, Any]:
+        return {
+            "task": self.task.canonical(),
+            "space": self.space.canonical(),
+            "num": self.num,
+            "key_words": list(self.key_words),
+        }
+
+
+def unit_key_words(task: TaskSpec, space: GPSpaceSpec | NNSpaceSpec) -> tuple[int, int]:
+    """The first two 32-bit words of sha256(canonical identity of the task and the space)."""
+    ident = canonical_json({"task": task.identity(), "space": space.identity()})
+    digest = hashlib.sha256(ident.encode()).digest()
+    return int.from_bytes(digest[:4], "big"), int.from_bytes(digest[4:8], "big")
+
+
+def unit_key(seed: int, key_words: tuple[int, int]):
+    """``fold_in(fold_in(jax.random.key(seed), w0), w1)``."""
+    import jax
+
+    key = jax.random.key(seed)
+    for w in key_words:
+        key = jax.random.fold_in(key, np.uint32(w))
+    return key
+
+
+def plan_units(job: Job) -> list[Unit]:
+    """The job's units, tasks outer and spaces inner, in file order (skipped tasks left out)."""
+    units = []
+    for t in job.tasks:
+        if t.index in job.skipped:
+            continue
+        for s in job.spaces:
+            units.append(
+                Unit(f"t{t.index}-s{s.index}", t, s, job.num_samples, unit_key_words(t, s))
+            )
+    return units
+
+
+# ------------------------------------------------------------------------------- computing
+
+
+class _Context:
+    """What a unit's chunks need, built once: the split, and the GP posterior or architecture."""
+
+    def __init__(self, job: Job, unit: Unit, tasks: dict[int, Any]):
+        from ibcomplexity.tasks import make_regression_task
+
+        t = unit.task
+        if t.index not in tasks:
+            tasks[t.index] = make_regression_task(
+                job.datasets[t.index], n_train=t.n_train, n_test=t.n_test, seed=t.seed
+            )
+        self.task = tasks[t.index]
+        self.posterior = self.arch = None
+        self.sample_chunk = job.chunk_size
+        if isinstance(unit.space, GPSpaceSpec):
+            from ibcomplexity.hypotheses import GPSpace, gp_posterior
+            from ibcomplexity.hypotheses.sampling import default_chunk_size
+
+            space = GPSpace(kernel=unit.space.kernel, preprocessing=unit.space.preprocess)
+            self.posterior = gp_posterior(space, self.task)
+            # Memory-bounded jitted width; the losses do not depend on it.
+            self.sample_chunk = min(
+                job.chunk_size,
+                default_chunk_size(self.posterior, job.chunk_size, _dtype(unit.space.dtype)),
+            )
+        else:
+            from ibcomplexity.hypotheses.networks import parse_arch
+
+            data = job.datasets[t.index]
+            self.arch = parse_arch(
+                unit.space.arch, input_shape=tuple(data.shape), outputs=self.task.classes
+            )
+
+
+def _dtype(name: str):
+    import jax.numpy as jnp
+
+    return jnp.float64 if name == "float64" else jnp.float32
+
+
+def _compute_chunk(ctx: _Context, unit: Unit, key, start: int, stop: int) -> dict[str, np.ndarray]:
+    """The arrays of hypotheses ``start .. stop-1`` of ``unit``."""
+    from ibcomplexity.hypotheses import sample_losses, train_hypotheses
+
+    sp = unit.space
+    if isinstance(sp, GPSpaceSpec):
+        losses = sample_losses(
+            key,
+            ctx.posterior,
+            stop - start,
+            start=start,
+            chunk_size=ctx.sample_chunk,
+            dtype=_dtype(sp.dtype),
+        )
+        return {"loss": losses}
+    res = train_hypotheses(
+        key,
+        ctx.arch,
+        ctx.task,
+        num=stop - start,
+        start=start,
+        epochs=sp.epochs,
+        batch_size=sp.batch_size,
+        lr=sp.lr,
+        optimizer=sp.optimizer,
+        weight_decay=sp.weight_decay,
+        loss=sp.loss,
+        fit_threshold=sp.fit_threshold,
+    )
+    return {
+        "test_mse": res.test_mse,
+        "fits": res.fits,
+        "train_mse": res.train_mse,
+        "test_accuracy": res.test_accuracy,
+        "train_accuracy": res.train_accuracy,
+    }
+
+
+# --------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What :func:`run_job` did and wrote.
+
+    Attributes:
+      rows: one dict per (task, space, samples, target) with :data:`CSV_COLUMNS`.
+      units: per-unit summaries (description, chunks, seconds, fit counts, plot).
+      out: the output folder; files: the result files written (relative to ``out``).
+      job_hash: the job's content hash.
+      resumed: whether this run continued an existing folder.
+      chunks_computed: chunks computed by this run (0 when everything was checkpointed).
+      hypotheses_computed: hypotheses computed by this run.
+      wall_seconds: wall time of this run.
+      devices: ``jax.device_count()``.
+      skipped: notes on skipped optional tasks.
+    """
+
+    rows: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+    out: str
+    files: list[str]
+    job_hash: str
+    resumed: bool
+    chunks_computed: int
+    hypotheses_computed: int
+    wall_seconds: float
+    devices: int
+    skipped: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(v: Any) -> Any:
+    """JSON-ready: infinities as ``"inf"``/``"-inf"``, NaN as None, numpy scalars as Python."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        return v if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _estimate_row(job: Job, losses: np.ndarray, target: float) -> tuple[dict[str, Any], Any]:
+    from ibcomplexity.estimate import MIN_SAMPLES, estimate_bits
+
+    empty = dict.fromkeys(
+        ("bits", "ci_low_bits", "ci_high_bits", "cumulant_bits", "empirical_bits", "count_below")
+    )
+    if losses.size < MIN_SAMPLES:
+        msg = f"only {losses.size} usable losses; the estimate needs at least {MIN_SAMPLES}"
+        return {**empty, "message": msg}, None
+    try:
+        est = estimate_bits(
+            losses.astype(np.float64),
+            target,
+            confidence=job.confidence,
+            bootstrap=job.bootstrap,
+            seed=job.seed,
+        )
+    except InputError as e:
+        return {**empty, "message": f"no estimate: {e}"}, None
+    lo, hi = est.robust_ci_bits if est.robust_ci_bits is not None else (None, None)
+    row = {
+        "bits": est.bits,
+        "ci_low_bits": lo,
+        "ci_high_bits": hi,
+        "cumulant_bits": est.cumulant_bits,
+        "empirical_bits": est.empirical_bits,
+        "count_below": est.count_below,
+        "message": est.message,
+    }
+    return row, est
+
+
+def _unit_rows(job, unit, arrays, ctx, seconds, devices):
+    """The rows of one unit, and its plot's ingredients (losses, S_max estimates)."""
+    from ibcomplexity.estimate import inductive_bias_from_posterior
+
+    sp, t = unit.space, unit.task
+    base = {
+        "task": t.label,
+        "dataset": t.dataset,
+        "n_train": t.n_train,
+        "n_test": t.n_test,
+        "split_seed": t.seed,
+        "space": sp.label,
+        "space_type": sp.type,
+        "space_spec": sp.kernel if isinstance(sp, GPSpaceSpec) else ctx.arch.spec,
+        "seed": job.seed,
+        "unit": unit.id,
+        "devices": devices,
+        "sampling_seconds": seconds,
+        "hypotheses_per_second": unit.num / seconds if seconds > 0 else None,
+    }
+    exact = {}
+    if isinstance(sp, GPSpaceSpec):
+        exact = {eps: inductive_bias_from_posterior(ctx.posterior, eps) for eps in job.targets}
+    rows, last = [], {}
+    for s in job.samples:
+        if isinstance(sp, GPSpaceSpec):
+            losses, fit = arrays["loss"][:s], None
+        else:
+            fits = arrays["fits"][:s]
+            losses, fit = arrays["test_mse"][:s][fits], int(np.count_nonzero(fits))
+        for eps in job.targets:
+            t0 = time.perf_counter()
+            est_row, est = _estimate_row(job, losses, eps)
+            row = {
+                **base,
+                "target": eps,
+                "samples": s,
+                "fit_samples": fit,
+                **est_row,
+                "exact_bits": exact[eps].bits if exact else None,
+                "estimate_seconds": time.perf_counter() - t0,
+            }
+            if fit is not None and fit < s:
+                note = f"{fit} of {s} networks fit the training data (train MSE < "
+                note += f"{sp.fit_threshold:g}); the estimate uses those"
+                row["message"] = "; ".join(filter(None, (note, row["message"])))
+            rows.append({k: row.get(k) for k in CSV_COLUMNS})
+            if s == job.num_samples:
+                last[eps] = est
+    return rows, losses, last, exact
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=-]+", "-", text).strip("-")[:60] or "x"
+
+
+def _plot_unit(out: Path, job: Job, unit: Unit, ctx, losses, ests, exact) -> str | None:
+    from ibcomplexity.estimate import loss_distribution
+    from ibcomplexity.plots import plot_loss_distribution
+
+    if losses.size == 0:
+        return None
+    target = job.targets[0]
+    parts = []
+    for eps in job.targets:
+        if exact:
+            b = exact[eps].bits
+            parts.append(f"{eps:g}: {'inf' if math.isinf(b) else f'{b:.4g}'} bits exact")
+        elif ests.get(eps) is not None:
+            parts.append(f"{eps:g}: {ests[eps].bits:.4g} bits")
+    models = None
+    distribution = None
+    if isinstance(unit.space, GPSpaceSpec):
+        distribution = loss_distribution(ctx.posterior)
+    elif ests.get(target) is not None:
+        from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
+
+        fit = ests[target].fit
+        models = {"noncentral chi-square fit": GeneralizedChiSquare([fit.scale], fit.df, fit.nc)}
+    rel = f"plots/{unit.id}_{_slug(unit.task.label)}_{_slug(unit.space.label)}.png"
+    plot_loss_distribution(
+        out / rel,
+        target=target,
+        losses=losses,
+        distribution=distribution,
+        models=models,
+        title=f"{unit.space.label} on {unit.task.label} (n_train={unit.task.n_train}, "
+        f"n_test={unit.task.n_test}, {losses.size} "
+        f"{'samples' if distribution is not None else 'fitting networks'})",
+        bits_label="targets " + "; ".join(parts) if parts else "",
+    )
+    return rel
+
+
+def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if r[k] is None else r[k]) for k in CSV_COLUMNS})
+    return buf.getvalue().encode()
+
+
+# ------------------------------------------------------------------------------- the driver
+
+
+def run_job(
+    job: Job,
+    out: str | Path,
+    *,
+    resume: bool = False,
+    repair: bool = False,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Run (or resume) ``job`` with its checkpoints and results in the folder ``out``.
+
+    Args:
+      job: a validated :class:`~ibcomplexity.batch.job.Job` (see
+        :func:`~ibcomplexity.batch.job.load_job`).
+      out: the output folder. Without ``resume`` it must be absent or empty.
+      resume: continue the job recorded in ``out`` (the job's content hash must match); a
+        missing or empty ``out`` starts afresh.
+      repair: with ``resume``, recompute chunks whose checkpoint is missing or corrupt instead
+        of refusing.
+      progress: optional ``progress(done, total, description)`` over hypotheses, called before
+        the first chunk and after each chunk.
+
+    Returns:
+      The :class:`BatchResult`; ``results.csv``, ``results.json`` and the plots are in ``out``.
+
+    Raises:
+      InputError: an occupied ``out`` without ``resume``, a changed job file or corrupt
+        checkpoints on resume, or a folder in use by another run.
+    """
+    import jax
+
+    t_start = time.perf_counter()
+    missing = [t.label for t in job.tasks if t.index not in job.datasets]
+    if missing:
+        raise InputError(
+            f"the job's data is not loaded (tasks {missing}); validate it with "
+            "load_job(path) or parse_job(data) with check_data=True"
+        )
+    out = Path(out)
+    canonical = job.canonical()
+    fresh = ChunkStore.unstarted(out)
+    if resume and not fresh:
+        store = ChunkStore.open(out, job_hash=job.content_hash, job=canonical, repair=repair)
+    else:
+        store = ChunkStore.create(
+            out, job_hash=job.content_hash, job=canonical, job_text=job.text, resume=resume
+        )
+    with store:
+        units = plan_units(job)
+        todo = {
+            u.id: [c for c in chunk_grid(u.num, job.chunk_size) if c not in store.completed(u.id)]
+            for u in units
+        }
+        total = sum(u.num for u in units)
+        done = total - sum(b - a for chunks in todo.values() for a, b in chunks)
+        if progress is not None:
+            progress(done, total, "resuming" if done else "starting")
+        tasks: dict[int, Any] = {}
+        contexts: dict[str, _Context] = {}
+        computed = computed_h = 0
+        for u in units:
+            if not todo[u.id]:
+                continue
+            ctx = contexts[u.id] = _Context(job, u, tasks)
+            key = unit_key(job.seed, u.key_words)
+            label = f"{u.task.label} x {u.space.label}"
+            for a, b in todo[u.id]:
+                t0 = time.perf_counter()
+                arrays = _compute_chunk(ctx, u, key, a, b)
+                store.write_chunk(
+                    u.id,
+                    a,
+                    b,
+                    arrays,
+                    seconds=time.perf_counter() - t0,
+                    description=u.description(),
+                )
+                computed += 1
+                computed_h += b - a
+                done += b - a
+                if progress is not None:
+                    progress(done, total, label)
+        if progress is not None:
+            progress(done, total, "estimating")
+
+        devices = jax.device_count()
+        rows, summaries, files = [], [], []
+        for u in units:
+            ctx = contexts.get(u.id) or _Context(job, u, tasks)
+            arrays = store.read_unit(u.id, u.num)
+            seconds = store.seconds(u.id)
+            urows, losses, ests, exact = _unit_rows(job, u, arrays, ctx, seconds, devices)
+            rows.extend(urows)
+            plot = _plot_unit(out, job, u, ctx, losses, ests, exact) if job.plots else None
+            if plot:
+                files.append(plot)
+            summary = {
+                "unit": u.id,
+                **u.description(),
+                "chunks": len(store.chunks(u.id)),
+                "sampling_seconds": seconds,
+                "plot": plot,
+            }
+            if "fits" in arrays:
+                summary["fit"] = int(np.count_nonzero(arrays["fits"]))
+                summary["train_mse_median"] = float(np.median(arrays["train_mse"]))
+                summary["test_accuracy_mean"] = float(np.mean(arrays["test_accuracy"]))
+            else:
+                summary["mean_loss"] = float(np.mean(arrays["loss"]))
+            summaries.append(summary)
+
+        result = BatchResult(
+            rows=rows,
+            units=summaries,
+            out=str(out),
+            files=["results.csv", "results.json", *files],
+            job_hash=job.content_hash,
+            resumed=resume and not fresh,
+            chunks_computed=computed,
+            hypotheses_computed=computed_h,
+            wall_seconds=time.perf_counter() - t_start,
+            devices=devices,
+            skipped=[f"tasks[{i}] ({job.tasks[i].label}): {why}" for i, why in job.skipped.items()],
+        )
+        atomic_write_bytes(out / "results.csv", _csv_bytes(rows))
+        atomic_write_json(
+            out / "results.json",
+            {"job": canonical, "jax_version": jax.__version__, **result.as_dict()},
+        )
+    return result

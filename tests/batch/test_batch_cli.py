@@ -1,0 +1,129 @@
+"""`ibc batch` end to end on a tiny GP job (in process): outputs, resume, refusals, seeds."""
+
+import csv
+import json
+
+import numpy as np
+
+from ibcomplexity.cli import main
+
+
+def _run(capsys, *argv):
+    rc = main(["batch", *map(str, argv), "--quiet"])
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def test_outputs_and_resume_of_a_finished_job(capsys, write_job, read_units, gp_job, tmp_path):
+    job, out = write_job(gp_job.replace("plots = false", "plots = true")), tmp_path / "out"
+    rc, stdout, _ = _run(capsys, job, "--out", out, "--json")
+    assert rc == 0
+    d = json.loads(stdout)
+    assert d["chunks_computed"] == 5 and d["hypotheses_computed"] == 40 and not d["resumed"]
+    rows = d["rows"]
+    assert [(r["samples"], r["target"]) for r in rows] == [
+        (24, 0.06),
+        (24, 0.08),
+        (40, 0.06),
+        (40, 0.08),
+    ]
+    for r in rows:
+        assert r["task"] == "digits" and r["space"] == "rbf" and r["space_type"] == "gp"
+        assert r["seed"] == 3 and r["devices"] >= 1 and r["fit_samples"] is None
+        assert r["exact_bits"] > 0 and r["bits"] > 0 and r["ci_low_bits"] <= r["bits"]
+        assert r["sampling_seconds"] > 0 and r["unit"] == "t0-s0"
+    # the exact GP bits do not depend on the sample count; a lower target needs more bits
+    assert rows[0]["exact_bits"] == rows[2]["exact_bits"] > rows[1]["exact_bits"]
+    with open(out / "results.csv") as f:
+        table = list(csv.DictReader(f))
+    assert len(table) == 4 and float(table[3]["bits"]) == rows[3]["bits"]
+    assert {
+        "task",
+        "space",
+        "target",
+        "bits",
+        "ci_low_bits",
+        "ci_high_bits",
+        "exact_bits",
+        "samples",
+        "fit_samples",
+        "seed",
+        "devices",
+        "sampling_seconds",
+    } <= set(table[0])
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["rows"] == rows and saved["job"]["job"]["seed"] == 3
+    plot = out / d["units"][0]["plot"]
+    assert plot.suffix == ".png" and plot.stat().st_size > 10_000
+    losses = read_units(out)["t0-s0"]["loss"]
+    assert losses.shape == (40,) and losses.dtype == np.float32
+
+    # resuming a finished job recomputes nothing and reproduces the table
+    rc, stdout, _ = _run(capsys, job, "--out", out, "--json", "--resume")
+    again = json.loads(stdout)
+    assert rc == 0 and again["resumed"] and again["chunks_computed"] == 0
+    strip = ("estimate_seconds",)
+    assert [{k: v for k, v in r.items() if k not in strip} for r in again["rows"]] == [
+        {k: v for k, v in r.items() if k not in strip} for r in rows
+    ]
+
+    # the human-readable table
+    rc, stdout, _ = _run(capsys, job, "--out", out, "--resume")
+    assert rc == 0 and "exact GP bits" in stdout and "every chunk was already" in stdout
+
+
+def test_refusals(capsys, write_job, read_units, gp_job, tmp_path):
+    job, out = write_job(gp_job), tmp_path / "out"
+    assert _run(capsys, job, "--out", out)[0] == 0
+    # an existing, non-empty output folder without --resume
+    rc, _, err = _run(capsys, job, "--out", out)
+    assert rc == 2 and err.startswith("ibc: error: output directory") and "--resume" in err
+    # a changed job file on resume: refused, naming what changed
+    changed = write_job(gp_job.replace("targets = [0.06, 0.08]", "targets = [0.07]"), "b.toml")
+    rc, _, err = _run(capsys, changed, "--out", out, "--resume")
+    assert rc == 2 and "job file differs" in err and "job.targets" in err
+    assert "[0.06, 0.08] -> [0.07]" in err
+    # corrupt checkpoint: refused with the file's name; --repair recomputes it identically
+    manifest = json.loads((out / "manifest.json").read_text())
+    before = (out / "results.json").read_text()
+    losses = read_units(out)["t0-s0"]["loss"]
+    chunk = out / manifest["units"]["t0-s0"]["chunks"][1]["file"]
+    data = bytearray(chunk.read_bytes())
+    data[-30] ^= 0x01
+    chunk.write_bytes(bytes(data))
+    rc, _, err = _run(capsys, job, "--out", out, "--resume")
+    assert rc == 2 and f"{chunk}: checksum mismatch" in err and "--repair" in err
+    rc, stdout, _ = _run(capsys, job, "--out", out, "--resume", "--repair", "--json")
+    assert rc == 0 and json.loads(stdout)["chunks_computed"] == 1
+    after = json.loads((out / "results.json").read_text())["rows"]
+    assert [r["bits"] for r in after] == [r["bits"] for r in json.loads(before)["rows"]]
+    np.testing.assert_array_equal(read_units(out)["t0-s0"]["loss"], losses)
+    # --repair without --resume; a bad job file is refused before any output is written
+    assert "--repair applies to --resume only" in _run(capsys, job, "--repair")[2]
+    bad = write_job(gp_job.replace("n_train = 100", "n_train = -5"), "bad.toml")
+    rc, _, err = _run(capsys, bad, "--out", tmp_path / "new")
+    assert rc == 2 and "tasks[0].n_train must be an integer >= 1, got -5" in err
+    assert not (tmp_path / "new").exists()
+
+
+def test_unit_draws_do_not_depend_on_position_or_sample_count(
+    capsys, write_job, read_units, gp_job, tmp_path
+):
+    a = tmp_path / "a"
+    assert _run(capsys, write_job(gp_job), "--out", a)[0] == 0
+    # another task first, another space first, more samples
+    other = (
+        gp_job.replace("samples = [24, 40]", "samples = [56]")
+        .replace(
+            "[[tasks]]",
+            '[[tasks]]\ndataset = "digits"\nn_train = 60\nn_test = 50\nname = "d60"\n\n[[tasks]]',
+            1,
+        )
+        .replace("[[spaces]]", '[[spaces]]\ntype = "gp"\nkernel = "laplace"\n\n[[spaces]]', 1)
+    )
+    b = tmp_path / "b"
+    assert _run(capsys, write_job(other, "other.toml"), "--out", b)[0] == 0
+    la, lb = read_units(a)["t0-s0"]["loss"], read_units(b)["t1-s1"]["loss"]
+    assert lb.shape == (56,)
+    np.testing.assert_array_equal(la, lb[:40])  # the same hypotheses 0..39, bit for bit
+    assert not np.array_equal(read_units(b)["t0-s1"]["loss"][:40], la)  # other task: other draws
