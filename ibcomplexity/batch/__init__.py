@@ -4,6 +4,14 @@ r"""Resumable batch jobs: tasks x hypothesis spaces x targets x sample counts, c
 killed at any moment (SIGKILL included) and rerun with ``--resume``, it finishes with exactly the
 losses of an uninterrupted run.
 
+Multi-process runs (:mod:`ibcomplexity.batch.shards`): the same command with ``--distributed``
+(JAX's distributed runtime, cluster auto-detected: Slurm, Open MPI, Cloud TPU), with
+``--coordinator HOST:PORT --num-processes P --process-id I``, or with ``--shard I/P`` (no
+runtime) in every process makes each compute its own chunk-aligned block of every unit into
+``DIR/shards/p<I>of<P>/``; ``ibc batch JOB.toml --out DIR --merge`` then checks and assembles
+the shards into the usual output (losses identical to a single-process run) and writes the
+results.
+
 Job file schema (TOML)
 ----------------------
 
@@ -81,6 +89,14 @@ References:
 
 from ibcomplexity.batch.job import load_job, parse_job
 from ibcomplexity.batch.runner import BatchResult, Unit, plan_units, run_job, unit_key
+from ibcomplexity.batch.shards import (
+    MergeResult,
+    ShardResult,
+    merge_shards,
+    run_shard,
+    shard_blocks,
+    shard_dir,
+)
 from ibcomplexity.batch.spec import GPSpaceSpec, Job, NNSpaceSpec, TaskSpec
 from ibcomplexity.batch.store import ChunkStore, atomic_write_bytes, atomic_write_json, chunk_grid
 
@@ -96,6 +112,12 @@ __all__ = [
     "plan_units",
     "run_job",
     "unit_key",
+    "MergeResult",
+    "ShardResult",
+    "merge_shards",
+    "run_shard",
+    "shard_blocks",
+    "shard_dir",
     "ChunkStore",
     "atomic_write_bytes",
     "atomic_write_json",

@@ -394,6 +394,66 @@ def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:
 # ------------------------------------------------------------------------------- the driver
 
 
+def check_loaded(job: Job) -> None:
+    """Refuse a job validated without its data (``check_data=False``)."""
+    missing = [t.label for t in job.tasks if t.index not in job.datasets]
+    if missing:
+        raise InputError(
+            f"the job's data is not loaded (tasks {missing}); validate it with "
+            "load_job(path) or parse_job(data) with check_data=True"
+        )
+
+
+def compute_chunks(
+    job: Job,
+    store: ChunkStore,
+    units: list[Unit],
+    todo: dict[str, list[tuple[int, int]]],
+    *,
+    done: int,
+    total: int,
+    progress: Progress | None = None,
+    contexts: dict[str, _Context] | None = None,
+    tasks: dict[int, Any] | None = None,
+    label: str = "",
+) -> tuple[int, int]:
+    """Compute and checkpoint the chunks ``todo[unit id]`` of each unit, in order.
+
+    ``done``/``total`` are the hypotheses already done / to do, for ``progress``; ``contexts``
+    and ``tasks`` (filled in) cache each unit's context and each task's split. Returns
+    ``(chunks computed, hypotheses computed)``.
+    """
+    contexts = {} if contexts is None else contexts
+    tasks = {} if tasks is None else tasks
+    computed = computed_h = 0
+    for u in units:
+        if not todo.get(u.id):
+            continue
+        ctx = contexts[u.id] = _Context(job, u, tasks)
+        key = unit_key(job.seed, u.key_words)
+        what = f"{label}{u.task.label} x {u.space.label}"
+        for a, b in todo[u.id]:
+            t0 = time.perf_counter()
+            arrays = _compute_chunk(ctx, u, key, a, b)
+            store.write_chunk(
+                u.id, a, b, arrays, seconds=time.perf_counter() - t0, description=u.description()
+            )
+            computed += 1
+            computed_h += b - a
+            done += b - a
+            if progress is not None:
+                progress(done, total, what)
+    return computed, computed_h
+
+
+def _shards_only(out: Path) -> list[str]:
+    """The shard folders of ``out`` when it holds an unmerged multi-process run, else []."""
+    shards = out / "shards"
+    if (out / "manifest.json").is_file() or not shards.is_dir():
+        return []
+    return sorted(p.name for p in shards.iterdir())
+
+
 def run_job(
     job: Job,
     out: str | Path,
@@ -401,6 +461,8 @@ def run_job(
     resume: bool = False,
     repair: bool = False,
     progress: Progress | None = None,
+    devices: int | None = None,
+    compute: bool = True,
 ) -> BatchResult:
     """Run (or resume) ``job`` with its checkpoints and results in the folder ``out``.
 
@@ -414,6 +476,10 @@ def run_job(
         of refusing.
       progress: optional ``progress(done, total, description)`` over hypotheses, called before
         the first chunk and after each chunk.
+      devices: the device count recorded in the results (default ``jax.device_count()``; a
+        merge of shards passes the total over the processes that computed them).
+      compute: ``False`` refuses to compute anything (an :class:`InputError` names the missing
+        chunks): the results step of a merge, whose chunks must all be there.
 
     Returns:
       The :class:`BatchResult`; ``results.csv``, ``results.json`` and the plots are in ``out``.
@@ -425,13 +491,15 @@ def run_job(
     import jax
 
     t_start = time.perf_counter()
-    missing = [t.label for t in job.tasks if t.index not in job.datasets]
-    if missing:
-        raise InputError(
-            f"the job's data is not loaded (tasks {missing}); validate it with "
-            "load_job(path) or parse_job(data) with check_data=True"
-        )
+    check_loaded(job)
     out = Path(out)
+    shards = _shards_only(out)
+    if shards:
+        raise InputError(
+            f"{out} holds the unmerged shards of a multi-process run ({out / 'shards'}: "
+            f"{', '.join(shards[:6])}{', ...' if len(shards) > 6 else ''}); merge them with "
+            f"'ibc batch {job.path or 'JOB.toml'} --out {out} --merge', or choose another --out"
+        )
     canonical = job.canonical()
     fresh = ChunkStore.unstarted(out)
     if resume and not fresh:
@@ -448,37 +516,29 @@ def run_job(
         }
         total = sum(u.num for u in units)
         done = total - sum(b - a for chunks in todo.values() for a, b in chunks)
+        if not compute and done < total:
+            lacking = [f"{u} [{c[0][0]}, {c[-1][1]})" for u, c in todo.items() if c]
+            raise InputError(f"{out} lacks chunks of {', '.join(lacking)}; nothing is computed")
         if progress is not None:
             progress(done, total, "resuming" if done else "starting")
         tasks: dict[int, Any] = {}
         contexts: dict[str, _Context] = {}
-        computed = computed_h = 0
-        for u in units:
-            if not todo[u.id]:
-                continue
-            ctx = contexts[u.id] = _Context(job, u, tasks)
-            key = unit_key(job.seed, u.key_words)
-            label = f"{u.task.label} x {u.space.label}"
-            for a, b in todo[u.id]:
-                t0 = time.perf_counter()
-                arrays = _compute_chunk(ctx, u, key, a, b)
-                store.write_chunk(
-                    u.id,
-                    a,
-                    b,
-                    arrays,
-                    seconds=time.perf_counter() - t0,
-                    description=u.description(),
-                )
-                computed += 1
-                computed_h += b - a
-                done += b - a
-                if progress is not None:
-                    progress(done, total, label)
+        computed, computed_h = compute_chunks(
+            job,
+            store,
+            units,
+            todo,
+            done=done,
+            total=total,
+            progress=progress,
+            contexts=contexts,
+            tasks=tasks,
+        )
+        done = total
         if progress is not None:
             progress(done, total, "estimating")
 
-        devices = jax.device_count()
+        devices = jax.device_count() if devices is None else devices
         rows, summaries, files = [], [], []
         for u in units:
             ctx = contexts.get(u.id) or _Context(job, u, tasks)

@@ -3,7 +3,8 @@
 Layout of an output folder::
 
     job.toml                 the job file as given (provenance only)
-    job.json                 {"job_hash": ..., "job": canonical job}: what a resume checks
+    job.json                 {"job_hash": ..., "job": canonical job, ...}: what a resume checks
+                             (a shard's also holds a "shard" record: ibcomplexity.batch.shards)
     manifest.json            {"format", "job_hash", "units": {unit id: {"chunks": [...]}}}
     units/<unit id>/chunk_<start>_<stop>.npz    arrays of hypotheses start .. stop-1
     .lock                    flock'ed by the running process (released when it dies)
@@ -131,9 +132,18 @@ class ChunkStore:
     manager, or call :meth:`close`, to release the folder's lock.
     """
 
-    def __init__(self, root: Path, job_hash: str, manifest: dict[str, Any], lock_fd: int):
+    def __init__(
+        self,
+        root: Path,
+        job_hash: str,
+        manifest: dict[str, Any],
+        lock_fd: int,
+        info: Mapping[str, Any] | None = None,
+    ):
         self.root = root
         self.job_hash = job_hash
+        #: the extra fields of ``job.json`` (besides ``job_hash`` and ``job``), e.g. ``shard``
+        self.info: dict[str, Any] = dict(info or {})
         self._manifest = manifest
         self._lock_fd: int | None = lock_fd
 
@@ -153,14 +163,17 @@ class ChunkStore:
         return fd
 
     @staticmethod
-    def unstarted(root: str | os.PathLike) -> bool:
+    def unstarted(root: str | os.PathLike, *, keep: tuple[str, ...] = ()) -> bool:
         """Whether ``root`` is absent, empty, or holds only what a :meth:`create` killed before
         it wrote the manifest leaves behind (``job.toml``, ``job.json``, ``.lock``, an empty
-        ``units``, temporaries): no work was recorded there."""
+        ``units``, temporaries): no work was recorded there. Entries named in ``keep`` (e.g.
+        ``shards``, which a merge reads) are ignored."""
         root = Path(root)
         if not root.is_dir():
             return not root.exists()
         for p in root.iterdir():
+            if p.name in keep:
+                continue
             if p.name == "units" and p.is_dir() and not any(p.iterdir()):
                 continue
             if p.name not in (".lock", "job.toml", "job.json") and not _TMP.match(p.name):
@@ -176,14 +189,19 @@ class ChunkStore:
         job: Mapping[str, Any],
         job_text: bytes,
         resume: bool = False,
+        info: Mapping[str, Any] | None = None,
+        keep: tuple[str, ...] = (),
     ) -> ChunkStore:
         """Start a new job in ``root``, which must be absent or empty (with ``resume``, it may
-        also hold the leftovers of an interrupted :meth:`create`, see :meth:`unstarted`)."""
+        also hold the leftovers of an interrupted :meth:`create`, see :meth:`unstarted`).
+
+        ``info`` adds fields to ``job.json`` (read back as :attr:`info`); entries of ``root``
+        named in ``keep`` are left alone and do not count as content."""
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise InputError(f"output path {root} exists and is not a directory")
-        empty = not root.is_dir() or not any(root.iterdir())
-        if not empty and not (resume and cls.unstarted(root)):
+        empty = not root.is_dir() or not any(p.name not in keep for p in root.iterdir())
+        if not empty and not (resume and cls.unstarted(root, keep=keep)):
             raise InputError(
                 f"output directory {root} is not empty; use --resume to continue the job "
                 "there, or choose another --out"
@@ -196,14 +214,15 @@ class ChunkStore:
                     p.unlink()
             (root / "units").mkdir(exist_ok=True)
             atomic_write_bytes(root / "job.toml", job_text)
-            atomic_write_json(root / "job.json", {"job_hash": job_hash, "job": dict(job)})
+            extra = {k: v for k, v in dict(info or {}).items() if k not in ("job_hash", "job")}
+            atomic_write_json(root / "job.json", {"job_hash": job_hash, "job": dict(job), **extra})
             manifest = {"format": MANIFEST_FORMAT, "job_hash": job_hash, "units": {}}
             atomic_write_json(root / "manifest.json", manifest)
             fsync_dir(root)
         except BaseException:
             os.close(fd)
             raise
-        return cls(root, job_hash, manifest, fd)
+        return cls(root, job_hash, manifest, fd, extra)
 
     @classmethod
     def open(
@@ -248,7 +267,8 @@ class ChunkStore:
                     "would mix results of two jobs: restore the original job file, or run the "
                     "changed job with another --out"
                 )
-            store = cls(root, job_hash, manifest, fd)
+            info = {k: v for k, v in stored.items() if k not in ("job_hash", "job")}
+            store = cls(root, job_hash, manifest, fd, info)
             store._remove_temporaries()
             problems = store.verify()
             if problems and not repair:
@@ -293,6 +313,17 @@ class ChunkStore:
     def seconds(self, unit: str) -> float:
         """Compute time of the unit's recorded chunks, summed over every run."""
         return float(sum(c.get("seconds", 0.0) for c in self.chunks(unit)))
+
+    def read_entry(self, unit: str, c: Mapping[str, Any]) -> bytes:
+        """The verified bytes of the chunk file of manifest entry ``c`` of ``unit``.
+
+        Raises:
+          InputError: the file is missing or its size or sha256 differs from the entry.
+        """
+        problem, data = self._check_entry(unit, c)
+        if problem:
+            raise InputError(f"corrupt checkpoint {problem}")
+        return data
 
     def _check_entry(self, unit: str, c: Mapping[str, Any]) -> tuple[str | None, bytes | None]:
         path = self.root / c["file"]
@@ -363,11 +394,29 @@ class ChunkStore:
                 raise ValueError(
                     f"array {name!r} has shape {np.shape(a)}, expected ({stop - start},)"
                 )
+        self.write_chunk_bytes(
+            unit, start, stop, npz_bytes(arrays), seconds=seconds, description=description
+        )
+
+    def write_chunk_bytes(
+        self,
+        unit: str,
+        start: int,
+        stop: int,
+        data: bytes,
+        *,
+        seconds: float = 0.0,
+        description: Mapping[str, Any] | None = None,
+        save: bool = True,
+    ) -> None:
+        """:meth:`write_chunk` of an already serialised chunk (the bytes of its ``.npz``), e.g.
+        one copied from a shard. With ``save=False`` the manifest is only updated in memory:
+        call :meth:`save` once after a batch of chunks (each chunk file is durable before the
+        manifest that lists it is written either way)."""
         folder = self.root / "units" / unit
         if not folder.is_dir():
             folder.mkdir(parents=True)
             fsync_dir(folder.parent)
-        data = npz_bytes(arrays)
         rel = f"units/{unit}/chunk_{start:010d}_{stop:010d}.npz"
         atomic_write_bytes(self.root / rel, data)
         entry = self._manifest["units"].setdefault(unit, {"chunks": []})
@@ -385,6 +434,11 @@ class ChunkStore:
             }
         )
         entry["chunks"].sort(key=lambda c: c["start"])
+        if save:
+            self.save()
+
+    def save(self) -> None:
+        """Write the manifest (atomically)."""
         atomic_write_json(self.root / "manifest.json", self._manifest)
 
     # -- reading ---------------------------------------------------------------------------
