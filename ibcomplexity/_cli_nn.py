@@ -92,20 +92,26 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
 
 
 def _task_and_data(args):
-    from ibcomplexity.tasks import load_dataset, make_regression_task
+    """The task, and the per-example input shape the architecture sees."""
+    from ibcomplexity.tasks import load_task
 
-    data = load_dataset(args.dataset)
-    task = make_regression_task(data, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
-    return data, task
+    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
+    shape = tuple(task.metadata.get("shape") or (task.dim,))
+    if getattr(args, "loss", "mse") == "cross_entropy" and not task.is_classification:
+        raise InputError(
+            f"--loss cross_entropy needs class labels; {args.dataset!r} has real-valued targets "
+            "(use --loss mse)"
+        )
+    return shape, task
 
 
-def _train(args, arch_spec: str, data, task, progress):
+def _train(args, arch_spec: str, input_shape, task, progress):
     import jax
 
     from ibcomplexity.hypotheses.networks import parse_arch
     from ibcomplexity.hypotheses.training import DEFAULT_FIT_THRESHOLD, train_hypotheses
 
-    arch = parse_arch(arch_spec, input_shape=tuple(data.shape), outputs=task.classes)
+    arch = parse_arch(arch_spec, input_shape=input_shape, outputs=task.classes)
     threshold = DEFAULT_FIT_THRESHOLD if args.fit_threshold is None else args.fit_threshold
     t0 = time.perf_counter()
     res = train_hypotheses(
@@ -180,9 +186,9 @@ def cmd_nn(args) -> int:
         raise InputError(
             f"--samples must be >= {MIN_SAMPLES} for a fitted estimate, got {args.samples}"
         )
-    data, task = _task_and_data(args)
+    shape, task = _task_and_data(args)
     with _progress(not args.quiet) as pf:
-        arch, res, seconds = _train(args, args.arch, data, task, pf("training networks"))
+        arch, res, seconds = _train(args, args.arch, shape, task, pf("training networks"))
     _need_fits(res, args)
     losses = res.test_mse_fit.astype(np.float64)
     est = estimate_bits(losses, args.target_mse, bootstrap=args.bootstrap, seed=args.seed)
@@ -292,7 +298,7 @@ def cmd_compare(args) -> int:
 
     if len(set(args.arch)) != len(args.arch):
         raise InputError(f"--arch given twice: {args.arch}")
-    data, task = _task_and_data(args)
+    shape, task = _task_and_data(args)
     kernel = make_kernel(args.kernel)
     if args.bandwidth is not None:
         bw: float | str = args.bandwidth
@@ -305,9 +311,14 @@ def cmd_compare(args) -> int:
     posterior = gp_posterior(GPSpace(kernel=kernel), task)
     rows = []
     with _progress(not args.quiet) as pf:
+        if not task.is_classification:
+            raise InputError(
+                f"ibc compare measures provided bits in the classification base spaces; "
+                f"{args.dataset!r} has real-valued targets (use ibc nn on it)"
+            )
         stats = task_statistics(task.x_train, task.labels_train, seed=args.seed, dataset=task.name)
         for spec in args.arch:
-            arch, res, seconds = _train(args, spec, data, task, pf(f"training {spec}"))
+            arch, res, seconds = _train(args, spec, shape, task, pf(f"training {spec}"))
             summary = _training_summary(arch, res, seconds)
             eps = summary["test_mse_fit"]["median"]
             used = res.fits if res.num_fit else np.ones_like(res.fits)

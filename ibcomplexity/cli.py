@@ -164,6 +164,12 @@ def _compute_stats(args, progress_factory):
 
 
 def _cmd_stats(args) -> int:
+    from ibcomplexity.tasks import is_task_source
+
+    if is_task_source(args.dataset):
+        from ibcomplexity._cli_card import source_stats
+
+        return source_stats(args, progress=_progress, print_json=_print_json, console=_console)
     with _progress(not args.quiet) as pf:
         stats = _compute_stats(args, pf)
     if args.json:
@@ -218,6 +224,17 @@ def _cmd_bound(args) -> int:
         }
         if card.reference:
             payload["source"]["reference"] = dict(card.reference)
+    elif _is_source(args.dataset):
+        if args.set or args.product_with:
+            raise InputError("--set and --product-with apply to --card only")
+        from ibcomplexity._cli_card import card_payload, source_bound
+
+        card, result, table = source_bound(args, progress=_progress)
+        title = f"Model-agnostic bound (RL form): {args.dataset}"
+        payload["source"] = {"dataset": args.dataset}
+        payload["card"] = card_payload(card)
+        if not args.json:
+            _console().print(table)
     else:
         if args.set or args.product_with:
             raise InputError("--set and --product-with apply to --card only")
@@ -247,6 +264,25 @@ def _cmd_bound(args) -> int:
         if result.vacuous:
             console.print(f"[yellow]{result.message}[/yellow]")
     return 0
+
+
+def _is_source(spec: str) -> bool:
+    from ibcomplexity.tasks import is_task_source
+
+    return is_task_source(spec)
+
+
+def _cmd_datasets(args) -> int:
+    from ibcomplexity.tasks import dataset_specs_help
+
+    print(dataset_specs_help())
+    return 0
+
+
+def _cmd_card(args) -> int:
+    from ibcomplexity._cli_card import cmd_card
+
+    return cmd_card(args, progress=_progress, print_json=_print_json)
 
 
 def _cmd_cards(args) -> int:
@@ -287,7 +323,7 @@ def _gp_space_and_task(args):
     import dataclasses
 
     from ibcomplexity.hypotheses import GPSpace, make_kernel
-    from ibcomplexity.tasks import load_dataset, make_regression_task
+    from ibcomplexity.tasks import load_task
 
     kernel = make_kernel(args.kernel)
     if args.bandwidth is not None:
@@ -298,10 +334,7 @@ def _gp_space_and_task(args):
             except ValueError:
                 raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
         kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
-    data = load_dataset(args.dataset)
-    n_train = args.n_train
-    n_test = args.n_test
-    task = make_regression_task(data, n_train=n_train, n_test=n_test, seed=args.seed)
+    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
     space = GPSpace(kernel=kernel, preprocessing=args.preprocess)
     return space, task
 
@@ -534,6 +567,7 @@ def _cmd_estimate(args) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ibcomplexity._cli_card import add_card_parser, add_n_train
     from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION
 
     p = _Parser(
@@ -543,7 +577,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version="ibcomplexity 0.1.0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    dataset_help = "dataset spec: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS | npz:FILE"
+    dataset_help = (
+        "dataset spec: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS | npz:FILE | "
+        "cifar:PATH | folder:DIR | omniglot:PATH | sphere:m=M,D=D | torus:m=M,D=D | "
+        "cartpole[:KEY=VALUE,...] | pendulum[:...]; add @KNOB=VALUE,... to preprocess "
+        "(see 'ibc datasets')"
+    )
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -572,12 +611,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--product-with", metavar="CARD", help="bound for the product task CARD x (this card)"
     )
+    add_n_train(b)
     _add_stats_options(b)
     common(b)
     b.set_defaults(func=_cmd_bound)
 
     s = sub.add_parser("stats", help="task statistics (R, m, delta) of a dataset")
     s.add_argument("--dataset", required=True, help=dataset_help)
+    add_n_train(s)
     _add_stats_options(s)
     common(s)
     s.set_defaults(func=_cmd_stats)
@@ -585,6 +626,14 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cards", help="list the bundled data cards")
     common(c)
     c.set_defaults(func=_cmd_cards)
+
+    add_card_parser(
+        sub, common=common, add_stats_options=_add_stats_options, dataset_help=dataset_help
+    )
+    sub.choices["card"].set_defaults(func=_cmd_card)
+
+    ds = sub.add_parser("datasets", help="the dataset specs every command accepts")
+    ds.set_defaults(func=_cmd_datasets)
 
     def gp_options(sp: argparse.ArgumentParser, *, n_train: int, n_test: int) -> None:
         g = sp.add_argument_group("Gaussian-process hypothesis space")

@@ -16,8 +16,13 @@ from ibcomplexity.tasks.datasets import (
     load_idx,
     load_mnist,
     load_npz,
+    split_spec,
 )
 from ibcomplexity.tasks.regression import RegressionTask, make_regression_task
+from ibcomplexity.tasks.task import is_task_source, load_task
+
+#: The one task interface (an alias): inputs, targets, output dimension and metadata.
+Task = RegressionTask
 
 __all__ = [
     "Card",
@@ -33,7 +38,11 @@ __all__ = [
     "load_mnist",
     "load_npz",
     "RegressionTask",
+    "Task",
+    "is_task_source",
+    "load_task",
     "make_regression_task",
+    "split_spec",
     "read_idx",
     "write_idx",
 ]

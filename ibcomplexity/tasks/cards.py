@@ -284,8 +284,25 @@ def _parse(raw: Any, where: str) -> Card:
     )
 
 
+def _front_matter(text: str) -> str:
+    """The YAML of a card: the whole file, or the front matter of a Markdown card.
+
+    A Markdown card (written by ``ibc card``) starts with a line ``---``, then the YAML, then a
+    line ``---``, then Markdown.
+    """
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        for i, line in enumerate(lines[1:], start=1):
+            if line.strip() == "---":
+                return "\n".join(lines[1:i])
+        raise InputError("a Markdown card's front matter opens with '---' but never closes")
+    return text
+
+
 def load_card(name_or_path: str | Path) -> Card:
     """Load and validate a card by bundled name (``mnist``) or by path to a YAML file.
+
+    A Markdown card with YAML front matter (``ibc card --dataset SPEC > card.md``) is read too.
 
     Raises:
       InputError: unknown name, unreadable file, invalid YAML, or a card that fails the schema
@@ -302,7 +319,7 @@ def load_card(name_or_path: str | Path) -> Card:
                 f"no card named {key!r} and no such file; bundled cards: {', '.join(sorted(paths))}"
             )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(_front_matter(path.read_text(encoding="utf-8")))
     except yaml.YAMLError as e:
         raise InputError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
     except (OSError, UnicodeDecodeError) as e:

@@ -24,8 +24,10 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +66,10 @@ class Dataset:
         shape: the per-example shape before flattening, e.g. ``(28, 28)`` or ``(32, 32, 3)``.
         scaling: the preprocessing applied to the raw values, e.g. ``"pixels / 255 -> [0, 1]"``.
         source: the file(s) read, or ``"scikit-learn load_digits"``.
+        metadata: JSON-serialisable facts about the data beyond the fields above, carried into
+            every task made from it. Conventional keys: ``"format"`` (the file format read),
+            ``"provenance"`` (citation / licence), ``"preprocessing"`` (a list of the steps
+            applied, in order, see :mod:`ibcomplexity.tasks.preprocess`); adapters add their own.
 
     Example:
         >>> ds = load_digits()
@@ -77,9 +83,12 @@ class Dataset:
     shape: tuple
     scaling: str
     source: str
+    metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         x, y = self.x, self.y
+        if not isinstance(self.metadata, Mapping):
+            raise InputError(f"Dataset.metadata must be a mapping, got {type(self.metadata)}")
         if not isinstance(x, np.ndarray) or x.dtype != np.float32 or x.ndim != 2:
             raise InputError(
                 "Dataset.x must be a float32 array of shape (n, d); use Dataset.from_arrays to "
@@ -103,6 +112,7 @@ class Dataset:
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
         object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "metadata", dict(self.metadata))
 
     @property
     def n(self) -> int:
@@ -152,7 +162,16 @@ class Dataset:
         return dataclasses.replace(self, x=self.x[idx], y=self.y[idx])
 
     @classmethod
-    def from_arrays(cls, x, y, *, name: str = "arrays", scale: float | None = None) -> Dataset:
+    def from_arrays(
+        cls,
+        x,
+        y,
+        *,
+        name: str = "arrays",
+        scale: float | None = None,
+        source: str = "arrays",
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Dataset:
         """Build a dataset from arrays in memory.
 
         Args:
@@ -161,9 +180,11 @@ class Dataset:
             name: recorded as ``Dataset.name``.
             scale: if given, ``x`` is divided by it (e.g. ``255`` for 8-bit pixels); ``None`` keeps
                 the values as they are.
+            source: recorded as ``Dataset.source`` (the file(s) the arrays came from).
+            metadata: recorded as ``Dataset.metadata``.
 
         Returns:
-            The :class:`Dataset`, with ``source="arrays"``.
+            The :class:`Dataset`.
 
         Example:
             >>> Dataset.from_arrays(np.zeros((4, 2, 2), np.uint8), [0, 1, 0, 1], scale=255).shape
@@ -176,16 +197,19 @@ class Dataset:
                 raise InputError(f"scale must be a positive finite number or None, got {scale!r}")
         divisor = None if scale is None else float(scale)
         scaling = _SCALING_NONE if divisor is None else f"x / {scale:g}"
-        return _make_dataset(
+        dataset = _make_dataset(
             x,
             y,
             divisor=divisor,
             scaling=scaling,
             name=str(name),
-            source="arrays",
+            source=str(source),
             x_what="x",
             y_what="y",
         )
+        if metadata is None:
+            return dataset
+        return dataclasses.replace(dataset, metadata=dict(metadata))
 
 
 def _make_dataset(
@@ -450,21 +474,82 @@ def load_npz(path: str | os.PathLike, *, x_key: str = "x", y_key: str = "y") -> 
     )
 
 
-_SPECS_HELP = """\
-Dataset specs:
+# Adapter schemes: scheme -> (module, one help line per form). Each module defines
+# ``dataset_from_spec(spec: str, rest: str) -> Dataset`` (``rest`` is the text after "scheme:");
+# imported on first use so that ``load_dataset("digits")`` does not import image or MDP code.
+_ADAPTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cifar": (
+        "ibcomplexity.tasks.cifar",
+        (
+            "cifar:PATH[:train|:test][:fine|:coarse]  CIFAR-10/100 binary or python batches "
+            "(a directory, a batch file or the .tar.gz)",
+        ),
+    ),
+    "folder": (
+        "ibcomplexity.tasks.image_folder",
+        ("folder:DIR               an image folder: one subfolder of PNG/JPEG files per class",),
+    ),
+    "omniglot": (
+        "ibcomplexity.tasks.omniglot",
+        (
+            "omniglot:PATH[,PATH...][:size=S]  Omniglot alphabet/character/drawer PNGs (zipped "
+            "or unpacked); one class per character",
+        ),
+    ),
+    "sphere": (
+        "ibcomplexity.tasks.synthetic",
+        ("sphere:m=M,D=D[,...]     synthetic m-sphere in D dims, band-limited labels (seeded)",),
+    ),
+    "torus": (
+        "ibcomplexity.tasks.synthetic",
+        ("torus:m=M,D=D[,...]      synthetic m-torus in D dims, band-limited labels (seeded)",),
+    ),
+}
+
+# Regression sources: scheme -> module defining ``task_from_spec(spec, rest, *, n_train, n_test,
+# seed) -> RegressionTask`` (real-valued targets; no class labels). Used by ``load_task``.
+_TASK_SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cartpole": (
+        "ibcomplexity.tasks.mdp",
+        (
+            "cartpole[:KEY=VALUE,...]  cart-pole expert (LQR) state -> action data; keys: obs=full|"
+            "positions, history=T, noise=SD, episodes=N, seed=S",
+        ),
+    ),
+    "pendulum": (
+        "ibcomplexity.tasks.mdp",
+        ("pendulum[:KEY=VALUE,...]  pendulum expert state -> action data (same keys)",),
+    ),
+}
+
+_BUILTIN_HELP = """\
   digits                   scikit-learn's real 8x8 digits (1,797 examples; built in)
   mnist:DIR                MNIST-format IDX files in DIR, test split (t10k-*)
   mnist:DIR:train          the same, train split (train-*)
   idx:IMAGES,LABELS        an IDX images file and an IDX labels file (raw or .gz)
-  npz:FILE                 a .npz file with arrays 'x' (examples) and 'y' (labels)
+  npz:FILE                 a .npz file with arrays 'x' (examples) and 'y' (labels)"""
+
+_SPECS_HELP_TAIL = """\
+Any dataset spec may end in @KNOB[=VALUE],... to preprocess it, e.g. mnist:DIR@resize=14,
+label_noise=0.1 (knobs: see ibcomplexity.tasks.preprocess). Regression sources (cart-pole,
+pendulum) give tasks with real-valued targets; ibc kernel/nn/stats/bound accept them.
 uint8 images are scaled by 1/255 to [0, 1]; digits by 1/16; other data is kept as is."""
 
-_KNOWN_SCHEMES = "digits, mnist:DIR[:train|:test], idx:IMAGES,LABELS, npz:FILE"
+
+def _known_schemes() -> str:
+    return ", ".join(
+        ["digits", "mnist:DIR[:train|:test]", "idx:IMAGES,LABELS", "npz:FILE"]
+        + [f"{k}:..." for k in _ADAPTERS]
+        + [f"{k}[:...]" for k in _TASK_SOURCES]
+    )
 
 
 def dataset_specs_help() -> str:
     """Return a short description of the specs :func:`load_dataset` accepts (for the CLI)."""
-    return _SPECS_HELP
+    lines = ["Dataset specs:", _BUILTIN_HELP]
+    for _, forms in list(_ADAPTERS.values()) + list(_TASK_SOURCES.values()):
+        lines += [f"  {form}" for form in forms]
+    return "\n".join(lines) + "\n" + _SPECS_HELP_TAIL
 
 
 def _spec_path(spec: str, text: str) -> Path:
@@ -473,20 +558,60 @@ def _spec_path(spec: str, text: str) -> Path:
     return Path(text).expanduser()
 
 
+def _adapter(table: dict, scheme: str, attr: str) -> Callable:
+    import importlib
+
+    name = table[scheme][0]
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name != name:
+            raise
+        raise InputError(f"the {scheme!r} adapter is not available in this installation") from None
+    return getattr(module, attr)
+
+
+def split_spec(spec: str) -> tuple[str, str, str]:
+    """Split ``"scheme:rest@knobs"`` into ``(scheme, rest, knobs)`` (knobs may be empty).
+
+    The preprocessing suffix starts at the last ``@`` that is followed by a knob name and ``=`` or
+    ``,`` or the end (so ``user@host`` style paths before it survive).
+    """
+    if not isinstance(spec, str):
+        raise InputError(f"dataset spec must be a string such as 'digits', got {spec!r}")
+    spec = spec.strip()
+    base, at, knobs = spec.rpartition("@")
+    if not at:
+        base, knobs = spec, ""
+    elif "/" in knobs or "\\" in knobs:
+        base, knobs = spec, ""  # an '@' inside a path, not a preprocessing suffix
+    scheme, _, rest = base.partition(":")
+    return scheme.strip(), rest, knobs.strip()
+
+
+def is_task_source(spec: str) -> bool:
+    """Whether ``spec`` names a regression source (real-valued targets) rather than a dataset."""
+    return split_spec(spec)[0] in _TASK_SOURCES
+
+
 def load_dataset(spec: str) -> Dataset:
     """Load the dataset described by a spec string.
 
-    Specs: ``digits``, ``mnist:DIR`` (test split), ``mnist:DIR:train``, ``idx:IMAGES,LABELS`` and
-    ``npz:FILE`` (see :func:`dataset_specs_help`). The result's ``name`` is the spec.
+    Specs: ``digits``, ``mnist:DIR`` (test split), ``mnist:DIR:train``, ``idx:IMAGES,LABELS``,
+    ``npz:FILE`` and the adapters' schemes (``cifar:``, ``folder:``, ``omniglot:``, ``sphere:``,
+    ``torus:``), each optionally followed by ``@KNOB=VALUE,...`` preprocessing (see
+    :func:`dataset_specs_help` and :mod:`ibcomplexity.tasks.preprocess`). The result's ``name`` is
+    the spec. Regression sources (``cartpole``, ``pendulum``) are tasks, not labelled datasets:
+    load them with :func:`~ibcomplexity.tasks.task.load_task`.
 
     Example:
         >>> load_dataset("digits").n
         1797
     """
-    if not isinstance(spec, str):
-        raise InputError(f"dataset spec must be a string such as 'digits', got {spec!r}")
+    scheme, rest, knobs = split_spec(spec)
     spec = spec.strip()
-    scheme, sep, rest = spec.partition(":")
+    base_spec = spec[: len(spec) - len(knobs) - 1].rstrip() if knobs else spec
+    sep = ":" in base_spec
     if scheme == "digits":
         if sep:
             raise InputError(f"dataset spec {spec!r}: 'digits' takes no arguments")
@@ -510,9 +635,25 @@ def load_dataset(spec: str) -> Dataset:
     elif scheme in ("mnist", "idx", "npz"):
         form = {"mnist": "mnist:DIR", "idx": "idx:IMAGES,LABELS", "npz": "npz:FILE"}[scheme]
         raise InputError(f"dataset spec {spec!r} needs a path: write it as {form}")
+    elif scheme in _ADAPTERS:
+        if not sep:
+            raise InputError(
+                f"dataset spec {spec!r} needs arguments: {_ADAPTERS[scheme][1][0].split()[0]}"
+            )
+        dataset = _adapter(_ADAPTERS, scheme, "dataset_from_spec")(base_spec, rest)
+    elif scheme in _TASK_SOURCES:
+        raise InputError(
+            f"{spec!r} is a regression source (real-valued targets, no class labels): load it "
+            "with ibcomplexity.tasks.load_task, or use it with ibc kernel / ibc nn / ibc stats / "
+            "ibc bound"
+        )
     else:
         hint = ""
         if not sep and spec.endswith(".npz"):
             hint = f" (did you mean 'npz:{spec}'?)"
-        raise InputError(f"unknown dataset spec {spec!r}{hint}; known schemes: {_KNOWN_SCHEMES}")
+        raise InputError(f"unknown dataset spec {spec!r}{hint}; known schemes: {_known_schemes()}")
+    if knobs:
+        from ibcomplexity.tasks.preprocess import apply_spec
+
+        dataset = apply_spec(dataset, knobs)
     return dataclasses.replace(dataset, name=spec)

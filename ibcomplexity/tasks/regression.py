@@ -16,7 +16,9 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,19 +30,26 @@ __all__ = ["RegressionTask", "make_regression_task"]
 
 @dataclass(frozen=True, eq=False)
 class RegressionTask:
-    """A train/test regression task with one-hot targets.
+    """A train/test task: inputs, targets, output dimension and metadata.
+
+    This is the one task interface every adapter produces and both estimators accept. Targets are
+    one-hot class indicators for classification tasks (built by :func:`make_regression_task`) or
+    real-valued outputs for regression sources such as expert policies on MDPs (built by
+    :meth:`from_arrays`, ``labels_*`` then ``None``).
 
     Equality and hashing are by identity (``eq=False``): the fields hold arrays. Arrays are
     read-only.
 
     Attributes:
       x_train: float32 ``(n, d)`` training inputs (as scaled by the dataset).
-      y_train: float32 ``(n, k)`` one-hot training targets.
+      y_train: float32 ``(n, k)`` training targets (one-hot for classification).
       x_test: float32 ``(m, d)`` test inputs.
-      y_test: float32 ``(m, k)`` one-hot test targets.
-      labels_train: int64 ``(n,)`` original class labels of the training examples.
-      labels_test: int64 ``(m,)`` original class labels of the test examples.
-      classes: k, the number of one-hot columns (distinct labels in the whole dataset).
+      y_test: float32 ``(m, k)`` test targets.
+      labels_train: int64 ``(n,)`` original class labels of the training examples, or ``None``
+        for real-valued targets.
+      labels_test: int64 ``(m,)`` original class labels of the test examples, or ``None``.
+      classes: k, the output dimension: the number of one-hot columns (distinct labels in the
+        whole dataset) or of real-valued target columns.
       name: the dataset's name/spec.
       seed: the seed of the split.
       class_values: the label value of each one-hot column (``column c`` is label
@@ -48,6 +57,8 @@ class RegressionTask:
       stratified: whether the split was stratified by class.
       train_indices: int64 ``(n,)`` rows of the dataset used for training.
       test_indices: int64 ``(m,)`` rows of the dataset used for testing.
+      metadata: JSON-serialisable facts: name, source, format, provenance, preprocessing (the
+        dataset's metadata plus the split), or an adapter's own (e.g. an MDP's observation model).
     """
 
     x_train: np.ndarray
@@ -63,6 +74,86 @@ class RegressionTask:
     stratified: bool = True
     train_indices: np.ndarray | None = None
     test_indices: np.ndarray | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def outputs(self) -> int:
+        """Output dimension k (same as ``classes``)."""
+        return int(self.classes)
+
+    @property
+    def is_classification(self) -> bool:
+        """Whether the targets are one-hot class indicators (``labels_*`` present)."""
+        return self.labels_train is not None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        *,
+        name: str = "arrays",
+        seed: int = 0,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> RegressionTask:
+        """A task with real-valued targets from arrays (no class labels).
+
+        Args:
+          x_train, x_test: ``(n, d)`` / ``(m, d)`` finite inputs (cast to float32).
+          y_train, y_test: ``(n, k)`` / ``(m, k)`` finite targets (a 1-D target becomes k = 1).
+          name: the task's name (its spec).
+          seed: the seed that produced the data/split, recorded.
+          metadata: recorded as ``metadata``.
+
+        Raises:
+          InputError: mismatched shapes, empty or non-finite arrays.
+        """
+        arrays = {}
+        for what, a, ref in (
+            ("x_train", x_train, None),
+            ("y_train", y_train, "x_train"),
+            ("x_test", x_test, None),
+            ("y_test", y_test, "x_test"),
+        ):
+            a = np.asarray(a)
+            if a.dtype.kind not in "biuf":
+                raise InputError(f"{what} must be numeric, got dtype {a.dtype}")
+            if what.startswith("y") and a.ndim == 1:
+                a = a[:, None]
+            if a.ndim != 2 or 0 in a.shape:
+                raise InputError(f"{what} must be a non-empty 2-D array, got shape {a.shape}")
+            if not np.isfinite(a).all():
+                raise InputError(f"{what} has non-finite values (NaN or inf)")
+            if ref is not None and a.shape[0] != arrays[ref].shape[0]:
+                raise InputError(
+                    f"{what} has {a.shape[0]} rows but {ref} has {arrays[ref].shape[0]}; they "
+                    "must match one to one"
+                )
+            a = np.ascontiguousarray(a, dtype=np.float32)
+            a.flags.writeable = False
+            arrays[what] = a
+        if arrays["x_train"].shape[1] != arrays["x_test"].shape[1]:
+            raise InputError(
+                f"x_train has {arrays['x_train'].shape[1]} features but x_test has "
+                f"{arrays['x_test'].shape[1]}"
+            )
+        if arrays["y_train"].shape[1] != arrays["y_test"].shape[1]:
+            raise InputError(
+                f"y_train has {arrays['y_train'].shape[1]} outputs but y_test has "
+                f"{arrays['y_test'].shape[1]}"
+            )
+        return cls(
+            **arrays,
+            labels_train=None,
+            labels_test=None,
+            classes=int(arrays["y_train"].shape[1]),
+            name=str(name),
+            seed=check_int("seed", seed, minimum=0),
+            stratified=False,
+            metadata=dict(metadata or {}),
+        )
 
     @property
     def n_train(self) -> int:
@@ -194,4 +285,17 @@ def make_regression_task(
         stratified=bool(stratified),
         train_indices=frozen(train_idx.astype(np.int64)),
         test_indices=frozen(test_idx.astype(np.int64)),
+        metadata={
+            "name": dataset.name,
+            "source": dataset.source,
+            "scaling": dataset.scaling,
+            "shape": list(dataset.shape),
+            **dataset.metadata,
+            "split": {
+                "n_train": n_train,
+                "n_test": n_test,
+                "seed": seed,
+                "stratified": bool(stratified),
+            },
+        },
     )

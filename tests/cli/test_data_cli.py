@@ -128,7 +128,7 @@ def test_kernel_errors_are_one_line(capsys, argv, match):
 @pytest.mark.parametrize(
     "argv,match",
     [
-        (["stats", "--dataset", "cifar:foo"], "unknown"),
+        (["stats", "--dataset", "imagenet:foo"], "unknown"),
         (["stats", "--dataset", "npz:/nonexistent/file.npz"], "nonexistent"),
         (["stats", "--dataset", "digits", "--k", "0"], "k"),
         (["stats"], "required"),

@@ -296,7 +296,7 @@ def test_load_npz_bad_labels_named(tmp_path):
 @pytest.mark.parametrize(
     "spec, match",
     [
-        ("cifar:data", "unknown dataset spec 'cifar:data'; known schemes: digits, mnist:DIR"),
+        ("imagenet:data", "unknown dataset spec 'imagenet:data'; known schemes: digits, mnist:DIR"),
         ("", "unknown dataset spec ''"),
         ("data.npz", "did you mean 'npz:data.npz'"),
         ("mnist", "needs a path: write it as mnist:DIR"),
