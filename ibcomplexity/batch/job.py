@@ -315,14 +315,30 @@ def _unique_labels(errors: _Errors, kind: str, items) -> None:
             seen[it.label] = it.index
 
 
+def _input_shape(data) -> tuple[int, ...]:
+    """Per-example input shape of a loaded Dataset or of a regression source's task."""
+    if hasattr(data, "shape"):
+        return tuple(data.shape)
+    return tuple(data.metadata.get("shape") or (data.dim,))
+
+
 def _check_data(errors: _Errors, tasks, spaces):
     """Second pass: load each task's data, check the split and each architecture against it."""
     from ibcomplexity.hypotheses.networks import parse_arch
-    from ibcomplexity.tasks import load_dataset
+    from ibcomplexity.tasks import is_task_source, load_dataset, load_task
 
     datasets: dict[int, Any] = {}
     skipped: dict[int, str] = {}
     for t in tasks:
+        if is_task_source(t.resolved):
+            # A regression source builds its task (and its data) from the spec and the split.
+            try:
+                datasets[t.index] = load_task(
+                    t.resolved, n_train=t.n_train, n_test=t.n_test, seed=t.seed
+                )
+            except InputError as e:
+                errors.add(f"tasks[{t.index}].dataset", str(e))
+            continue
         try:
             data = load_dataset(t.resolved)
         except InputError as e:
@@ -351,7 +367,7 @@ def _check_data(errors: _Errors, tasks, spaces):
             if data is None:
                 continue
             try:
-                parse_arch(s.arch, input_shape=tuple(data.shape), outputs=data.classes)
+                parse_arch(s.arch, input_shape=_input_shape(data), outputs=data.classes)
             except InputError as e:
                 arch_errors.setdefault((s.index, str(e)), []).append(f"tasks[{t.index}]")
             if s.batch_size > t.n_train:

@@ -131,12 +131,16 @@ class _Context:
     """What a unit's chunks need, built once: the split, and the GP posterior or architecture."""
 
     def __init__(self, job: Job, unit: Unit, tasks: dict[int, Any]):
-        from ibcomplexity.tasks import make_regression_task
+        from ibcomplexity.tasks import RegressionTask, make_regression_task
 
         t = unit.task
         if t.index not in tasks:
-            tasks[t.index] = make_regression_task(
-                job.datasets[t.index], n_train=t.n_train, n_test=t.n_test, seed=t.seed
+            data = job.datasets[t.index]
+            # A regression source's task was built during validation; a dataset is split here.
+            tasks[t.index] = (
+                data
+                if isinstance(data, RegressionTask)
+                else make_regression_task(data, n_train=t.n_train, n_test=t.n_test, seed=t.seed)
             )
         self.task = tasks[t.index]
         self.posterior = self.arch = None
@@ -153,11 +157,13 @@ class _Context:
                 default_chunk_size(self.posterior, job.chunk_size, _dtype(unit.space.dtype)),
             )
         else:
+            from ibcomplexity.batch.job import _input_shape
             from ibcomplexity.hypotheses.networks import parse_arch
 
-            data = job.datasets[t.index]
             self.arch = parse_arch(
-                unit.space.arch, input_shape=tuple(data.shape), outputs=self.task.classes
+                unit.space.arch,
+                input_shape=_input_shape(job.datasets[t.index]),
+                outputs=self.task.classes,
             )
 
 
