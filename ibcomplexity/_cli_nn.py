@@ -18,14 +18,6 @@ import numpy as np
 
 from ibcomplexity._validation import InputError
 
-PROVIDED_DEFINITION = (
-    "inductive bias provided by an architecture A = the bits required in a fixed base space to "
-    "reach the error A reaches: I_base(eps_A), with eps_A the median test MSE of A's networks that "
-    "fit the training data (so A itself needs -log2 P_A(L <= eps_A) = 1 bit to reach it). Base "
-    "spaces: the exact GP space on the same split (at test MSE eps_A) and the model-agnostic bound "
-    "(at test classification error = the median error of A's fitting networks)."
-)
-
 
 def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) -> None:
     """Register ``nn`` and ``compare`` on the ``ibc`` subparsers."""
@@ -290,9 +282,8 @@ def _nn_table(summary, est, task, args):
 def cmd_compare(args) -> int:
     import dataclasses
 
-    from ibcomplexity.bound import DEFAULT_CONVENTION, classification_bound
     from ibcomplexity.cli import _console, _print_json, _progress
-    from ibcomplexity.estimate import inductive_bias_from_posterior
+    from ibcomplexity.estimate.provided import PROVIDED_DEFINITION, provided_bias
     from ibcomplexity.hypotheses import GPSpace, gp_posterior, make_kernel
     from ibcomplexity.stats import task_statistics
 
@@ -320,38 +311,17 @@ def cmd_compare(args) -> int:
         for spec in args.arch:
             arch, res, seconds = _train(args, spec, shape, task, pf(f"training {spec}"))
             summary = _training_summary(arch, res, seconds)
-            eps = summary["test_mse_fit"]["median"]
-            used = res.fits if res.num_fit else np.ones_like(res.fits)
-            err = float(np.median(1.0 - res.test_accuracy[used]))
-            gp = inductive_bias_from_posterior(posterior, eps)
-            bound = None
-            if err > 0:
-                bound = classification_bound(
-                    n=stats.n,
-                    m=stats.intrinsic_dimension.rounded,
-                    radius=stats.radius,
-                    delta=stats.resolution.delta,
-                    classes=stats.classes,
-                    target_error=err,
-                    convention=DEFAULT_CONVENTION,
-                )
+            p = provided_bias(res, posterior=posterior, statistics=stats)
             rows.append(
                 {
                     "arch": arch.spec,
                     "training": summary,
-                    "achieved_test_mse": eps,
-                    "achieved_test_error": err,
-                    "provided_bits_gp": gp.bits,
-                    "provided_bits_bound_log10": None
-                    if bound is None or bound.vacuous
-                    else bound.log10_bits,
-                    "bound_message": "test error 0: no target for the bound"
-                    if bound is None
-                    else bound.message,
-                    "note": ""
-                    if res.num_fit
-                    else f"no network fits the training data (train MSE < {res.fit_threshold:g}):"
-                    " the achieved errors are over all networks",
+                    "achieved_test_mse": p.achieved_test_mse,
+                    "achieved_test_error": p.achieved_test_error,
+                    "provided_bits_gp": p.bits_gp,
+                    "provided_bits_bound_log10": p.bound_log10_bits,
+                    "bound_message": p.bound_message,
+                    "note": p.note,
                 }
             )
     base = rows[0]

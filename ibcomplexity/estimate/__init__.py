@@ -27,6 +27,7 @@ from ibcomplexity.estimate.loss_fit import (
     fit_ncx2,
     ncx2_moment_match,
 )
+from ibcomplexity.estimate.provided import PROVIDED_DEFINITION, ProvidedBias, provided_bias
 from ibcomplexity.estimate.reference import ReferenceBits, reference_bits, sankaran_z
 
 __all__ = [
@@ -47,6 +48,9 @@ __all__ = [
     "estimate_bits",
     "fit_ncx2",
     "ncx2_moment_match",
+    "PROVIDED_DEFINITION",
+    "ProvidedBias",
+    "provided_bias",
     "ReferenceBits",
     "reference_bits",
     "sankaran_z",
