@@ -8,6 +8,7 @@ from ibcomplexity.tasks.cards import (
     load_card,
     product_bound_from_cards,
 )
+from ibcomplexity.tasks.cifar import load_cifar
 from ibcomplexity.tasks.datasets import (
     Dataset,
     dataset_specs_help,
@@ -18,7 +19,17 @@ from ibcomplexity.tasks.datasets import (
     load_npz,
     split_spec,
 )
+from ibcomplexity.tasks.image_folder import load_image_folder
+from ibcomplexity.tasks.preprocess import apply_spec, preprocess
 from ibcomplexity.tasks.regression import RegressionTask, make_regression_task
+from ibcomplexity.tasks.synthetic import (
+    SyntheticProblem,
+    haar_orthogonal,
+    sphere_dataset,
+    synthetic_dataset,
+    synthetic_problem,
+    torus_dataset,
+)
 from ibcomplexity.tasks.task import is_task_source, load_task
 
 #: The one task interface (an alias): inputs, targets, output dimension and metadata.
@@ -37,6 +48,16 @@ __all__ = [
     "load_idx",
     "load_mnist",
     "load_npz",
+    "load_cifar",
+    "load_image_folder",
+    "apply_spec",
+    "preprocess",
+    "SyntheticProblem",
+    "haar_orthogonal",
+    "sphere_dataset",
+    "synthetic_dataset",
+    "synthetic_problem",
+    "torus_dataset",
     "RegressionTask",
     "Task",
     "is_task_source",

@@ -487,7 +487,10 @@ _ADAPTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "folder": (
         "ibcomplexity.tasks.image_folder",
-        ("folder:DIR               an image folder: one subfolder of PNG/JPEG files per class",),
+        (
+            "folder:DIR[:size=S|:size=HxW][:grayscale]  an image folder: one subfolder of "
+            "PNG/JPEG files per class",
+        ),
     ),
     "omniglot": (
         "ibcomplexity.tasks.omniglot",
@@ -531,7 +534,9 @@ _BUILTIN_HELP = """\
 
 _SPECS_HELP_TAIL = """\
 Any dataset spec may end in @KNOB[=VALUE],... to preprocess it, e.g. mnist:DIR@resize=14,
-label_noise=0.1 (knobs: see ibcomplexity.tasks.preprocess). Regression sources (cart-pole,
+label_noise=0.1. Knobs, applied in this order: classes=0-4 or 0;3;7, n=N (stratified subsample),
+transpose (EMNIST), grayscale, resize=S, input_noise=SD, normalize=standard|global|minmax,
+label_noise=P, seed=S (of the random knobs). Regression sources (cart-pole,
 pendulum) give tasks with real-valued targets; ibc kernel/nn/stats/bound accept them.
 uint8 images are scaled by 1/255 to [0, 1]; digits by 1/16; other data is kept as is."""
 
