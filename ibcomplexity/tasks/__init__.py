@@ -19,7 +19,24 @@ from ibcomplexity.tasks.datasets import (
     load_npz,
     split_spec,
 )
+from ibcomplexity.tasks.fewshot import (
+    EpisodeInductiveBias,
+    EpisodeLossLaws,
+    FewShotComparison,
+    MetaStatistics,
+    episode_loss_laws,
+    fewshot_vs_classification,
+    meta_statistics,
+)
 from ibcomplexity.tasks.image_folder import load_image_folder
+from ibcomplexity.tasks.omniglot import (
+    Episodes,
+    OmniglotImages,
+    classification_episodes,
+    load_omniglot,
+    load_one_shot_runs,
+    sample_episodes,
+)
 from ibcomplexity.tasks.preprocess import apply_spec, preprocess
 from ibcomplexity.tasks.regression import RegressionTask, make_regression_task
 from ibcomplexity.tasks.synthetic import (
@@ -52,6 +69,19 @@ __all__ = [
     "load_image_folder",
     "apply_spec",
     "preprocess",
+    "EpisodeInductiveBias",
+    "EpisodeLossLaws",
+    "Episodes",
+    "FewShotComparison",
+    "MetaStatistics",
+    "OmniglotImages",
+    "classification_episodes",
+    "episode_loss_laws",
+    "fewshot_vs_classification",
+    "load_omniglot",
+    "load_one_shot_runs",
+    "meta_statistics",
+    "sample_episodes",
     "SyntheticProblem",
     "haar_orthogonal",
     "sphere_dataset",
