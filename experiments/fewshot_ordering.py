@@ -7,7 +7,8 @@ the 20 standard one-shot runs (``all_runs.zip``). Pixels: strokes 1, background 
 (``ibcomplexity.tasks.omniglot``).
 
 (A) The model-agnostic bound (Boopathy et al., ICML 2023; method.md 1.3) with statistics from
-    the data (``ibcomplexity.tasks.fewshot.meta_statistics``): m0 = mean per-alphabet Levina-Bickel MLE (k = 5), m1 = MLE on
+    the data (``ibcomplexity.tasks.fewshot.meta_statistics``): m0 = mean per-alphabet
+    Levina-Bickel MLE (k = 5), m1 = MLE on
     all images, R = max norm, delta = exact min distance between different characters,
     n = sum_a C(c_a, W) 20^W; eps = 0.01 (the paper's). Compared with the classification bound
     on the same pixels: all 242 characters (n = 4,840, m = m1) and W characters of one alphabet
