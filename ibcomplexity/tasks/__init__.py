@@ -29,6 +29,13 @@ from ibcomplexity.tasks.fewshot import (
     meta_statistics,
 )
 from ibcomplexity.tasks.image_folder import load_image_folder
+from ibcomplexity.tasks.mdp import (
+    MDPData,
+    cartpole_dataset,
+    mdp_dataset,
+    pendulum_dataset,
+    rl_bound_inputs,
+)
 from ibcomplexity.tasks.omniglot import (
     Episodes,
     OmniglotImages,
@@ -82,6 +89,11 @@ __all__ = [
     "load_one_shot_runs",
     "meta_statistics",
     "sample_episodes",
+    "MDPData",
+    "cartpole_dataset",
+    "mdp_dataset",
+    "pendulum_dataset",
+    "rl_bound_inputs",
     "SyntheticProblem",
     "haar_orthogonal",
     "sphere_dataset",

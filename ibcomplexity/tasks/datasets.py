@@ -516,7 +516,8 @@ _TASK_SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
         "ibcomplexity.tasks.mdp",
         (
             "cartpole[:KEY=VALUE,...]  cart-pole expert (LQR) state -> action data; keys: obs=full|"
-            "positions, history=T, noise=SD, episodes=N, seed=S",
+            "positions, history=T, noise=SD, episodes=N, steps=N, init=A, scale=standard|none, "
+            "seed=S (of the rollouts)",
         ),
     ),
     "pendulum": (

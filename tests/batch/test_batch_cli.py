@@ -4,6 +4,7 @@ import csv
 import json
 
 import numpy as np
+import pytest
 
 from ibcomplexity.cli import main
 
@@ -127,3 +128,36 @@ def test_unit_draws_do_not_depend_on_position_or_sample_count(
     assert lb.shape == (56,)
     np.testing.assert_array_equal(la, lb[:40])  # the same hypotheses 0..39, bit for bit
     assert not np.array_equal(read_units(b)["t0-s1"]["loss"][:40], la)  # other task: other draws
+
+
+def test_a_regression_source_as_a_batch_task(capsys, write_job, tmp_path):
+    """An MDP source runs as a batch task: its task is built from the spec and the split."""
+    from ibcomplexity.estimate import inductive_bias
+    from ibcomplexity.hypotheses import GPSpace
+    from ibcomplexity.tasks import load_task
+
+    spec = "cartpole:obs=positions,history=2,episodes=10,steps=40"
+    text = f"""\
+[job]
+seed = 1
+targets = [0.05]
+samples = [24]
+chunk_size = 8
+bootstrap = 10
+plots = false
+
+[[tasks]]
+dataset = "{spec}"
+n_train = 120
+n_test = 40
+
+[[spaces]]
+type = "gp"
+name = "rbf"
+"""
+    rc, stdout, _ = _run(capsys, write_job(text), "--out", tmp_path / "out", "--json")
+    assert rc == 0
+    (row,) = json.loads(stdout)["rows"]
+    exact = inductive_bias(GPSpace(), load_task(spec, n_train=120, n_test=40, seed=1), 0.05)
+    assert row["exact_bits"] == pytest.approx(exact.bits, rel=1e-9)
+    assert row["bits"] > 0

@@ -177,3 +177,31 @@ def test_cli_datasets_lists_every_scheme(capsys):
         assert scheme in out
     for scheme in ("sphere:", "torus:", "cartpole", "pendulum", "@KNOB"):
         assert scheme in out
+
+
+def test_cli_on_a_regression_source(capsys):
+    """ibc card / bound / stats / kernel accept an MDP source; the card's bound is the RL form."""
+    from ibcomplexity.bound import rl_bound
+
+    spec = "cartpole:obs=positions,history=2,episodes=10,steps=40"
+    assert cli.main(["card", "--dataset", spec, "--n-train", "300", "--json", "--quiet"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["task"] == "rl"
+    stats = card["statistics"]
+    assert (stats["obs_dim"], stats["action_dim"], stats["n"]) == (4, 1, 300)
+    expected = rl_bound(obs_dim=4, action_dim=1, n=300, delta=0.001, target_error=0.001)
+    assert card["bound"]["log10_bits"] == pytest.approx(expected.log10_bits, rel=1e-12)
+    argv = ["bound", "--dataset", spec, "--n-train", "300", "--json", "--quiet"]
+    assert cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["log10_bits"] == card["bound"]["log10_bits"]
+    assert cli.main(["stats", "--dataset", spec, "--n-train", "300", "--json", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["computed"]["statistics"]["m_mle"] > 0
+    argv = ["kernel", "--dataset", spec, "--n-train", "120", "--n-test", "40"]
+    assert cli.main(argv + ["--target-mse", "0.05", "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["inputs"]["classes"] == 1 and out["exact"]["bits"] > 0
+    # compare needs class labels: a clear refusal, not a traceback
+    argv = ["compare", "--dataset", spec, "--arch", "linear", "--samples", "2", "--quiet"]
+    argv += ["--n-train", "60", "--n-test", "20"]
+    assert cli.main(argv) == 2
+    assert "real-valued targets" in capsys.readouterr().err
