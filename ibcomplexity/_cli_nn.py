@@ -185,6 +185,8 @@ def cmd_nn(args) -> int:
     losses = res.test_mse_fit.astype(np.float64)
     est = estimate_bits(losses, args.target_mse, bootstrap=args.bootstrap, seed=args.seed)
     summary = _training_summary(arch, res, seconds)
+    if not task.is_classification:
+        summary["test_accuracy_fit"] = None  # argmax accuracy means nothing for real targets
     if args.plot:
         from ibcomplexity.plots import plot_loss_distribution
 
@@ -205,7 +207,9 @@ def cmd_nn(args) -> int:
     payload = {
         "training": summary,
         "estimate": _estimate_dict(est),
-        "loss": "per-entry test MSE on one-hot targets (networks that fit the training data)",
+        "loss": "per-entry test MSE on "
+        + ("one-hot" if task.is_classification else "real-valued")
+        + " targets (networks that fit the training data)",
         "inputs": {
             "dataset": task.name,
             "n_train": task.n_train,
@@ -260,7 +264,8 @@ def _nn_table(summary, est, task, args):
     m = summary["test_mse_fit"]
     t.add_row("test MSE (fitting nets)", f"median {m['median']:.4g}, min {m['min']:.4g}")
     a = summary["test_accuracy_fit"]
-    t.add_row("test accuracy (fitting nets)", f"{a['mean']:.4f} +- {a['sd']:.4f}")
+    if a is not None:
+        t.add_row("test accuracy (fitting nets)", f"{a['mean']:.4f} +- {a['sd']:.4f}")
     t.add_row("parameters per network", f"{summary['parameters']:,}")
     cfg = summary["config"]
     t.add_row(
