@@ -25,7 +25,6 @@ References:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 from pathlib import Path
@@ -35,6 +34,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _results import write_csv
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -114,13 +114,6 @@ def result_fields(result: BoundResult) -> dict:
         "vacuous": result.vacuous,
         "vacuous_reason": vacuity_reason(result),
     }
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def sci(log10_value: float, digits: int = 2) -> str:

@@ -37,7 +37,6 @@ Writes ``bound.csv``, ``gp.csv``, ``summary.json`` and ``fewshot_ordering.png`` 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -49,6 +48,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _results import write_csv
 
 from ibcomplexity.bound import classification_bound, meta_learning_bound
 from ibcomplexity.hypotheses import GPSpace, Kernel
@@ -153,13 +153,6 @@ def gp_rows(laws, ways: int, kind: str, fractions=TARGET_FRACTIONS) -> list[dict
             )
         )
     return rows
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 def plot(brows: list[dict], grows: list[dict], path: Path) -> None:

@@ -58,6 +58,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _results import jsonable
 
 from ibcomplexity.distributions import GeneralizedChiSquare
 from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
@@ -283,17 +284,6 @@ def plot(agg: list[dict], args, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
-
-
-def jsonable(v):
-    """Replace non-finite floats by strings (strict JSON has no inf or nan)."""
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    return v
 
 
 def main() -> None:

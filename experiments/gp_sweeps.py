@@ -40,7 +40,6 @@ A dataset whose files are missing is skipped with a message. Writes ``vs_target.
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import math
@@ -51,6 +50,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from _results import jsonable, write_csv
 from matplotlib.ticker import NullFormatter
 
 from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
@@ -289,24 +289,6 @@ def sweep_dataset(cfg: DatasetConfig, spec: str, seed: int) -> tuple[dict, dict]
     )
     print(f" {cfg.label} done in {summary['seconds']:.1f} s", flush=True)
     return rows, summary
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-
-def jsonable(v):
-    """Replace non-finite floats by strings (strict JSON has no inf or nan)."""
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    return v
 
 
 def finite(v: float) -> float:

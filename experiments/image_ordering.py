@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import statistics
 import time
 from pathlib import Path
@@ -50,6 +49,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from _results import jsonable
 
 from ibcomplexity.bound import classification_bound
 from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
@@ -276,16 +276,6 @@ def plot(summary: dict, cards: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
-
-
-def jsonable(v):
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    return v
 
 
 def main() -> None:

@@ -41,7 +41,6 @@ and ``summary.json`` under ``--out``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import time
@@ -52,6 +51,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _results import jsonable, write_csv
 
 from ibcomplexity.bound import rl_bound
 from ibcomplexity.estimate import inductive_bias_from_posterior
@@ -140,23 +140,6 @@ def run_variant(env: str, obs: str, T: int, seed: int, args) -> tuple[dict, list
         flush=True,
     )
     return bound, rows
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-
-def jsonable(v):
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    return v
 
 
 def median_log10(values: list[float]) -> float:

@@ -25,7 +25,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import inspect
 import json
@@ -39,6 +38,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _results import write_csv
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ibcomplexity._numerics import format_log10
@@ -311,13 +311,6 @@ def bound_rows(configs, paper_log10: dict) -> list[dict]:
                 )
             )
     return rows
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def sci(log10_value: float) -> str:

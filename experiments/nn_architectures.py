@@ -90,10 +90,15 @@ matplotlib.use("Agg")
 import jax
 import matplotlib.pyplot as plt
 import numpy as np
+from _results import jsonable
 
-from ibcomplexity._cli_nn import PROVIDED_DEFINITION
 from ibcomplexity.bound import DEFAULT_CONVENTION, classification_bound
-from ibcomplexity.estimate import MIN_SAMPLES, estimate_bits, inductive_bias_from_posterior
+from ibcomplexity.estimate import (
+    MIN_SAMPLES,
+    PROVIDED_DEFINITION,
+    estimate_bits,
+    inductive_bias_from_posterior,
+)
 from ibcomplexity.hypotheses import GPSpace, gp_posterior, make_kernel
 from ibcomplexity.hypotheses.networks import parse_arch
 from ibcomplexity.hypotheses.training import DEFAULT_FIT_THRESHOLD, train_hypotheses
@@ -555,17 +560,6 @@ def plot_all(all_rows: dict[str, list[dict]], out: Path) -> None:
     plot_widths_depths(all_rows["widths_depths"], labels, out / "widths_depths.png")
     plot_cnn_vs_mlp(all_rows["cnn_vs_mlp"], labels, out / "cnn_vs_mlp.png")
     plot_n_train(all_rows["n_train"], labels, out / "vs_n_train.png")
-
-
-def jsonable(v):
-    """Replace non-finite floats by strings (strict JSON has no inf or nan)."""
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    return v
 
 
 def num(v) -> float:

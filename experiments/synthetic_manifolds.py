@@ -41,7 +41,6 @@ Writes ``validation.csv``, ``delta_vs_n.csv``, ``bound.csv``, ``summary.json`` a
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import math
@@ -54,6 +53,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _results import write_csv
 
 from ibcomplexity.bound import classification_bound
 from ibcomplexity.stats import (
@@ -168,13 +168,6 @@ def bound_rows(rows: list[dict], eps: float) -> list[dict]:
                 }
             )
     return out
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def _mean(rows, key, **match):
