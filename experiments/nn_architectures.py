@@ -6,7 +6,7 @@ targets, Adam), keeps those that fit the training data (train MSE < 0.01) and re
 
 * the fit fraction, the median test MSE and the test accuracy of the fitting networks;
 * the inductive bias the architecture *provides*, with the definition of ``ibc compare``
-  (``ibcomplexity._cli_nn.PROVIDED_DEFINITION``): the bits required in a fixed base space to
+  (``ibcomplexity.estimate.PROVIDED_DEFINITION``): the bits required in a fixed base space to
   reach the error the architecture reaches. Base spaces: the exact RBF GP space on the same split
   (median bandwidth), at the median test MSE of the fitting networks
   (``inductive_bias_from_posterior``), and the model-agnostic bound (``classification_bound``,
