@@ -690,6 +690,9 @@ def _parser() -> argparse.ArgumentParser:
     add_parsers(
         sub, common=common, dataset_help=dataset_help, default_target_mse=DEFAULT_TARGET_MSE
     )
+    from ibcomplexity._cli_fewshot import add_parser as add_fewshot_parser
+
+    add_fewshot_parser(sub, common=common)
     from ibcomplexity._cli_batch import add_parsers as add_batch_parsers
 
     add_batch_parsers(sub, common=common)
