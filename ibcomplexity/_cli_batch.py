@@ -153,7 +153,7 @@ def _table(result, title: str):
             r["task"],
             r["space"],
             f"{r['target']:g}",
-            str(r["samples"]),
+            "-" if r["samples"] is None else str(r["samples"]),
             "-" if r["fit_samples"] is None else str(r["fit_samples"]),
             _bits(r["bits"]),
             ci,
@@ -338,6 +338,8 @@ def _report(args, job, out: Path, result, merged) -> int:
         f"computed {result.hypotheses_computed:,} hypotheses in {result.chunks_computed} chunks"
         if result.chunks_computed
         else "every chunk was already checkpointed"
+        if job.tasks and job.spaces
+        else "no hypotheses to sample (card tasks: the bound only)"
     )
     if merged is not None:
         done = (

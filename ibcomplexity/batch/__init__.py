@@ -28,15 +28,24 @@ Job file schema (TOML)
     plots = true            # one loss-distribution PNG per (task, space) (default true)
 
     [[tasks]]               # one table per task; at least one
-    dataset = "digits"      # required: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS |
-                            #   npz:FILE; relative paths are relative to the job file's folder
+    dataset = "digits"      # required: any dataset spec (`ibc datasets`), e.g. digits,
+                            #   mnist:DIR, cifar:PATH, cartpole:history=3; relative paths are
+                            #   relative to the job file's folder
     n_train = 500           # required, >= 1
     n_test = 200            # required, >= 1; n_train + n_test <= the dataset's size
     seed = 0                # seed of the stratified split (default: job.seed)
     name = "digits"         # label (default: the dataset spec); unique among tasks
     optional = false        # true: skip the task (with a note) when its data is missing
 
-    [[spaces]]              # one table per hypothesis space; at least one
+    [[tasks]]               # a task given by a data card: the model-agnostic bound only
+    card = "imagenet"       # a bundled card name (`ibc cards`) or a card file (YAML or the
+                            #   Markdown of `ibc card`; relative to the job file's folder)
+    target_errors = [0.01]  # the bound's target errors (default: the card's own)
+    convention = "integer-degree"  # the bound's convention (default integer-degree)
+    name = "imagenet"       # label (default: the card as written)
+
+    [[spaces]]              # one table per hypothesis space; at least one (none needed when
+                            #   every task is a card)
     type = "gp"             # Gaussian-process / kernel space
     kernel = "rbf"          # kernel spec (see `ibc kernel --help`), default "rbf"
     bandwidth = "median"    # a number or "median" (default; not for nngp)
@@ -97,7 +106,7 @@ from ibcomplexity.batch.shards import (
     shard_blocks,
     shard_dir,
 )
-from ibcomplexity.batch.spec import GPSpaceSpec, Job, NNSpaceSpec, TaskSpec
+from ibcomplexity.batch.spec import CardTaskSpec, GPSpaceSpec, Job, NNSpaceSpec, TaskSpec
 from ibcomplexity.batch.store import ChunkStore, atomic_write_bytes, atomic_write_json, chunk_grid
 
 __all__ = [
@@ -105,6 +114,7 @@ __all__ = [
     "Job",
     "NNSpaceSpec",
     "TaskSpec",
+    "CardTaskSpec",
     "load_job",
     "parse_job",
     "BatchResult",

@@ -30,6 +30,7 @@ from ibcomplexity.batch.spec import (
     GP_DEFAULTS,
     JOB_DEFAULTS,
     NN_DEFAULTS,
+    CardTaskSpec,
     GPSpaceSpec,
     Job,
     NNSpaceSpec,
@@ -40,6 +41,7 @@ __all__ = ["load_job", "parse_job"]
 
 _JOB_KEYS = ("name", "seed", "chunk_size", "bootstrap", "confidence", "targets", "samples", "plots")
 _TASK_KEYS = ("dataset", "n_train", "n_test", "seed", "name", "optional")
+_CARD_TASK_KEYS = ("card", "name", "target_errors", "convention")
 _GP_KEYS = ("type", "name", *GP_DEFAULTS)
 _NN_KEYS = ("type", "name", "arch", *NN_DEFAULTS)
 # Hypothesis indices are folded into keys as uint32.
@@ -158,11 +160,68 @@ def _missing_data(message: str) -> bool:
     return any(s in message for s in ("does not exist", "no MNIST", "is not a directory"))
 
 
-def _check_task(errors: _Errors, i: int, t: Any, job_seed, base: Path) -> TaskSpec | None:
+def _check_card_task(errors: _Errors, i: int, t: dict, base: Path) -> CardTaskSpec | None:
+    from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION
+    from ibcomplexity.tasks.cards import card_names, load_card
+
+    path = f"tasks[{i}]"
+    errors.unknown_keys(path, t, _CARD_TASK_KEYS)
+    card = _string(errors, f"{path}.card", t["card"])
+    label = _string(errors, f"{path}.name", t["name"]) if "name" in t else card
+    targets: tuple[float, ...] | None = ()
+    if "target_errors" in t:
+        got = _list_of(
+            errors,
+            f"{path}.target_errors",
+            t["target_errors"],
+            lambda e, p, x: _number(e, p, x, below_one=True),
+            what="target error",
+        )
+        targets = None if got is None else tuple(got)
+    convention = t.get("convention", DEFAULT_CONVENTION)
+    if convention not in CONVENTIONS:
+        errors.add(f"{path}.convention", f"must be one of {', '.join(CONVENTIONS)}")
+        convention = None
+    if card is None or label is None or targets is None or convention is None:
+        return None
+    resolved = card
+    if card.lower() not in card_names():
+        if not Path(card).expanduser().is_absolute():
+            resolved = os.path.normpath(base / Path(card).expanduser())
+        if not Path(resolved).is_file():
+            errors.add(
+                f"{path}.card",
+                f"no bundled card named {card!r} and no card file {resolved}; bundled cards: "
+                f"{', '.join(card_names())}",
+            )
+            return None
+    try:
+        load_card(resolved)
+    except InputError as e:
+        errors.add(f"{path}.card", str(e))
+        return None
+    return CardTaskSpec(
+        index=i,
+        label=label,
+        card=card,
+        resolved=resolved,
+        target_errors=targets,
+        convention=convention,
+    )
+
+
+def _check_task(
+    errors: _Errors, i: int, t: Any, job_seed, base: Path
+) -> TaskSpec | CardTaskSpec | None:
     path = f"tasks[{i}]"
     if not isinstance(t, dict):
         errors.add(path, f"must be a table ([[tasks]]), got {_describe(t)}")
         return None
+    if "card" in t:
+        if "dataset" in t:
+            errors.add(path, "give either dataset (data) or card (statistics), not both")
+            return None
+        return _check_card_task(errors, i, t, base)
     errors.unknown_keys(path, t, _TASK_KEYS)
     ok = True
     for req in ("dataset", "n_train", "n_test"):
@@ -441,6 +500,7 @@ def parse_job(
 
     raw_tasks = data.get("tasks")
     tasks: list[TaskSpec] = []
+    cards: list[CardTaskSpec] = []
     if raw_tasks is None or raw_tasks == []:
         errors.add("tasks", "the job lists no tasks; add at least one [[tasks]] table")
     elif not isinstance(raw_tasks, list):
@@ -448,12 +508,16 @@ def parse_job(
     else:
         for i, t in enumerate(raw_tasks):
             spec = _check_task(errors, i, t, seed if seed is not None else 0, base)
-            if spec is not None:
+            if isinstance(spec, CardTaskSpec):
+                cards.append(spec)
+            elif spec is not None:
                 tasks.append(spec)
     raw_spaces = data.get("spaces")
     spaces: list[GPSpaceSpec | NNSpaceSpec] = []
+    only_cards = bool(cards) and isinstance(raw_tasks, list) and len(cards) == len(raw_tasks)
     if raw_spaces is None or raw_spaces == []:
-        errors.add("spaces", "the job lists no hypothesis spaces; add at least one [[spaces]]")
+        if not only_cards:
+            errors.add("spaces", "the job lists no hypothesis spaces; add at least one [[spaces]]")
     elif not isinstance(raw_spaces, list):
         errors.add("spaces", "must be an array of tables ([[spaces]])")
     else:
@@ -461,7 +525,7 @@ def parse_job(
             spec = _check_space(errors, i, s)
             if spec is not None:
                 spaces.append(spec)
-    _unique_labels(errors, "tasks", tasks)
+    _unique_labels(errors, "tasks", sorted([*tasks, *cards], key=lambda t: t.index))
     _unique_labels(errors, "spaces", spaces)
     datasets: dict[int, Any] = {}
     skipped: dict[int, str] = {}
@@ -485,6 +549,7 @@ def parse_job(
         spaces=tuple(spaces),
         datasets=datasets,
         skipped=skipped,
+        cards=tuple(cards),
     )
 
 

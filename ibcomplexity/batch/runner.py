@@ -65,6 +65,8 @@ CSV_COLUMNS = (
     "hypotheses_per_second",
     "estimate_seconds",
     "message",
+    # rows of card tasks: log10 of the bound's bits (exact where ``bits`` overflows float64)
+    "log10_bits",
 )
 
 
@@ -346,6 +348,32 @@ def _unit_rows(job, unit, arrays, ctx, seconds, devices):
     return rows, losses, last, exact
 
 
+def _card_rows(job: Job, devices: int) -> list[dict[str, Any]]:
+    """One row per (card task, target error): the model-agnostic bound from the card."""
+    from ibcomplexity.tasks.cards import bound_from_card, load_card
+
+    rows = []
+    for c in job.cards:
+        card = load_card(c.resolved)
+        for eps in c.target_errors or (card.statistics["target_error"],):
+            r = bound_from_card(card, target_error=eps, convention=c.convention)
+            row = {k: None for k in CSV_COLUMNS}
+            row.update(
+                task=c.label,
+                dataset=f"card:{card.name}",
+                space="bound",
+                space_type="bound",
+                space_spec=f"model-agnostic bound, {card.task} form, {c.convention} convention",
+                target=float(eps),
+                bits=None if r.vacuous or not math.isfinite(r.bits) else r.bits,
+                log10_bits=None if r.vacuous else r.log10_bits,
+                devices=devices,
+                message=r.message,
+            )
+            rows.append(row)
+    return rows
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._=-]+", "-", text).strip("-")[:60] or "x"
 
@@ -570,6 +598,7 @@ def run_job(
                 summary["mean_loss"] = float(np.mean(arrays["loss"]))
             summaries.append(summary)
 
+        rows.extend(_card_rows(job, devices))
         result = BatchResult(
             rows=rows,
             units=summaries,
@@ -581,7 +610,7 @@ def run_job(
             hypotheses_computed=computed_h,
             wall_seconds=time.perf_counter() - t_start,
             devices=devices,
-            skipped=[f"tasks[{i}] ({job.tasks[i].label}): {why}" for i, why in job.skipped.items()],
+            skipped=[f"tasks[{i}] ({job.task_label(i)}): {why}" for i, why in job.skipped.items()],
         )
         atomic_write_bytes(out / "results.csv", _csv_bytes(rows))
         atomic_write_json(

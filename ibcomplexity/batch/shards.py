@@ -316,7 +316,7 @@ def run_shard(
         hypotheses=total,
         wall_seconds=time.perf_counter() - t_start,
         local_devices=jax.local_device_count(),
-        skipped=[f"tasks[{i}] ({job.tasks[i].label}): {why}" for i, why in job.skipped.items()],
+        skipped=[f"tasks[{i}] ({job.task_label(i)}): {why}" for i, why in job.skipped.items()],
     )
 
 

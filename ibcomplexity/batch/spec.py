@@ -20,6 +20,7 @@ __all__ = [
     "Job",
     "NNSpaceSpec",
     "TaskSpec",
+    "CardTaskSpec",
     "canonical_hash",
     "canonical_json",
 ]
@@ -88,6 +89,36 @@ class TaskSpec:
     def identity(self) -> dict[str, Any]:
         """What determines the task's data (the key derivation hashes this, not the label)."""
         return {k: v for k, v in self.canonical().items() if k not in ("name", "optional")}
+
+
+@dataclass(frozen=True)
+class CardTaskSpec:
+    """A task given by a data card: the model-agnostic bound only (a card holds statistics, not
+    data, so no hypothesis space is sampled on it).
+
+    Attributes:
+      index: position in the job's ``tasks`` list.
+      label: the ``name`` field (default: the card as written).
+      card: the card as written (a bundled name or a path).
+      resolved: a relative path made relative to the job file's folder (names unchanged).
+      target_errors: the bound's target errors, ascending (``()``: the card's own).
+      convention: the bound's convention.
+    """
+
+    index: int
+    label: str
+    card: str
+    resolved: str
+    target_errors: tuple[float, ...]
+    convention: str
+
+    def canonical(self) -> dict[str, Any]:
+        return {
+            "name": self.label,
+            "card": self.card,
+            "target_errors": list(self.target_errors),
+            "convention": self.convention,
+        }
 
 
 @dataclass(frozen=True)
@@ -177,6 +208,8 @@ class Job:
         the row for S uses the first S of them.
       plots: write one loss-distribution plot per unit.
       tasks, spaces: the :class:`TaskSpec` and space specs, in file order.
+      cards: the :class:`CardTaskSpec` of ``[[tasks]]`` tables that give a ``card`` (their
+        ``index`` is their position among all tasks).
       path: the job file.
       text: the job file's bytes as read (copied into the output folder for provenance).
       datasets: ``{task index: Dataset}`` loaded during validation (``None`` for a skipped
@@ -198,6 +231,7 @@ class Job:
     text: bytes = field(default=b"", repr=False, compare=False)
     datasets: Mapping[int, Any] = field(default_factory=dict, repr=False, compare=False)
     skipped: Mapping[int, str] = field(default_factory=dict, compare=False)
+    cards: tuple[CardTaskSpec, ...] = ()
 
     @property
     def title(self) -> str:
@@ -225,7 +259,16 @@ class Job:
             },
             "tasks": [t.canonical() for t in self.tasks],
             "spaces": [s.canonical() for s in self.spaces],
+            # Only when present, so that jobs without cards keep their hash (and their folders).
+            **({"cards": [c.canonical() for c in self.cards]} if self.cards else {}),
         }
+
+    def task_label(self, index: int) -> str:
+        """The label of ``tasks[index]`` (a data task or a card task)."""
+        for t in (*self.tasks, *self.cards):
+            if t.index == index:
+                return t.label
+        raise KeyError(index)
 
     @property
     def content_hash(self) -> str:

@@ -161,3 +161,103 @@ name = "rbf"
     exact = inductive_bias(GPSpace(), load_task(spec, n_train=120, n_test=40, seed=1), 0.05)
     assert row["exact_bits"] == pytest.approx(exact.bits, rel=1e-9)
     assert row["bits"] > 0
+
+
+CARD_JOB = """\
+[job]
+seed = 0
+targets = [0.06]
+samples = [24]
+chunk_size = 8
+bootstrap = 10
+plots = false
+
+[[tasks]]
+card = "mnist"
+target_errors = [0.01, 0.001]
+convention = "reference"
+
+[[tasks]]
+dataset = "digits"
+n_train = 100
+n_test = 50
+
+[[tasks]]
+name = "my card"
+card = "mycard.md"
+
+[[spaces]]
+type = "gp"
+name = "rbf"
+"""
+
+
+def test_card_tasks_give_the_bound(capsys, write_job, tmp_path):
+    """Card tasks add one bound row per target error; data tasks run as before."""
+    from ibcomplexity.tasks import bound_from_card, load_card
+    from ibcomplexity.tasks.card_builder import card_from_spec, card_markdown
+
+    (tmp_path / "mycard.md").write_text(card_markdown(card_from_spec("digits")))
+    rc, stdout, _ = _run(capsys, write_job(CARD_JOB), "--out", tmp_path / "out", "--json")
+    assert rc == 0
+    rows = json.loads(stdout)["rows"]
+    gp = [r for r in rows if r["space_type"] == "gp"]
+    bound = [r for r in rows if r["space_type"] == "bound"]
+    assert len(gp) == 1 and gp[0]["task"] == "digits"
+    assert [(r["task"], r["target"]) for r in bound] == [
+        ("mnist", 0.001),
+        ("mnist", 0.01),
+        ("my card", 0.01),
+    ]
+    mnist = load_card("mnist")
+    for r, eps in zip(bound[:2], (0.001, 0.01), strict=True):
+        want = bound_from_card(mnist, target_error=eps, convention="reference")
+        assert r["log10_bits"] == pytest.approx(want.log10_bits, rel=1e-12)
+        assert r["samples"] is None and r["seed"] is None
+    assert bound[0]["log10_bits"] == pytest.approx(16.1717, abs=1e-4)  # the paper's 1.4848e16
+    mine = bound_from_card(load_card(tmp_path / "mycard.md"))
+    assert bound[2]["bits"] == pytest.approx(mine.bits, rel=1e-12)
+
+
+def test_card_task_validation(capsys, write_job, tmp_path):
+    bad = """\
+[job]
+seed = 0
+targets = [0.06]
+samples = [24]
+
+[[tasks]]
+card = "nosuchcard"
+
+[[tasks]]
+card = "mnist"
+dataset = "digits"
+
+[[tasks]]
+card = "mnist"
+target_errors = [2.0]
+convention = "exact"
+colour = "red"
+"""
+    rc, _, err = _run(capsys, write_job(bad), "--out", tmp_path / "out")
+    assert rc == 2
+    assert "tasks[0].card: no bundled card named 'nosuchcard' and no card file" in err
+    assert "tasks[1]: give either dataset (data) or card (statistics), not both" in err
+    assert "tasks[2].target_errors" in err and "tasks[2].convention" in err
+    assert "tasks[2]" in err and "colour" in err
+    # a job of cards alone needs no spaces
+    only = "[job]\nseed = 0\ntargets = [0.1]\nsamples = [24]\n\n[[tasks]]\ncard = 'svhn'\n"
+    rc, stdout, _ = _run(capsys, write_job(only, "only.toml"), "--out", tmp_path / "o2", "--json")
+    assert rc == 0 and [r["task"] for r in json.loads(stdout)["rows"]] == ["svhn"]
+
+
+def test_jobs_without_cards_keep_their_hash(gp_job):
+    """Adding card support did not change the hash of existing jobs (their folders resume)."""
+    import tomllib
+
+    from ibcomplexity.batch.job import parse_job
+
+    job = parse_job(tomllib.loads(gp_job), check_data=False)
+    assert "cards" not in job.canonical() and job.cards == ()
+    # the hash this job had before card tasks existed (commit 3124375)
+    assert job.content_hash == "7e66340b1ddc1f8f83230628f1bccb9ee31631f6093bc037c4d828bb9081ef55"
