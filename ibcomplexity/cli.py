@@ -485,24 +485,36 @@ def _cmd_estimate(args) -> int:
     side by side, with a plot of the GP loss distribution."""
     import math
 
-    from ibcomplexity.bound import DEFAULT_CONVENTION, classification_bound
+    from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION, classification_bound
     from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
     from ibcomplexity.hypotheses import gp_posterior
     from ibcomplexity.plots import plot_loss_distribution
 
-    with _progress(not args.quiet) as pf:
-        stats = _compute_stats(args, pf)
     bounds = {}
-    for conv in dict.fromkeys((DEFAULT_CONVENTION, "reference")):
-        bounds[conv] = classification_bound(
-            n=stats.n,
-            m=stats.intrinsic_dimension.rounded,
-            radius=stats.radius,
-            delta=stats.resolution.delta,
-            classes=stats.classes,
-            target_error=args.target_error,
-            convention=conv,
-        )
+    if _is_source(args.dataset):
+        # A regression source (an expert policy on an MDP): the bound's RL form from its card,
+        # whose n is the GP's n_train (one form, no conventions).
+        from ibcomplexity._cli_card import _card, _card_table, card_payload
+        from ibcomplexity.tasks.cards import bound_from_card
+
+        with _progress(not args.quiet) as pf:
+            card = _card(args, pf)
+        bounds["RL form"] = bound_from_card(card, target_error=args.target_error)
+        statistics, stats_table = card_payload(card), _card_table(card)
+    else:
+        with _progress(not args.quiet) as pf:
+            stats = _compute_stats(args, pf)
+        for conv in dict.fromkeys((DEFAULT_CONVENTION, "reference")):
+            bounds[conv] = classification_bound(
+                n=stats.n,
+                m=stats.intrinsic_dimension.rounded,
+                radius=stats.radius,
+                delta=stats.resolution.delta,
+                classes=stats.classes,
+                target_error=args.target_error,
+                convention=conv,
+            )
+        statistics, stats_table = stats.as_dict(), _stats_table(stats)
     space, task = _gp_space_and_task(args)
     posterior = gp_posterior(space, task)
     gp = inductive_bias_from_posterior(posterior, args.target_mse)
@@ -516,11 +528,11 @@ def _cmd_estimate(args) -> int:
         bits_label=f"target MSE {args.target_mse:g}: {_bits_text(gp.bits)}",
     )
     payload = {
-        "dataset": stats.dataset,
-        "seed": stats.seed,
+        "dataset": task.name,
+        "seed": args.seed,
         "target_error": args.target_error,
         "target_mse": args.target_mse,
-        "statistics": stats.as_dict(),
+        "statistics": statistics,
         "bound": {conv: r.as_dict() for conv, r in bounds.items()},
         "gp": gp.as_dict(),
         "plot": str(plot),
@@ -533,14 +545,15 @@ def _cmd_estimate(args) -> int:
     from rich.table import Table
 
     console = _console()
-    console.print(_stats_table(stats))
-    t = Table(title=f"Inductive-bias complexity of {stats.dataset}", header_style="bold")
+    console.print(stats_table)
+    t = Table(title=f"Inductive-bias complexity of {task.name}", header_style="bold")
     t.add_column("estimate")
     t.add_column("target")
     t.add_column("bits", justify="right")
     t.add_column("log10(bits)", justify="right")
     for conv, r in bounds.items():
         label = "upper bound, " + conv + (" (default)" if conv == DEFAULT_CONVENTION else "")
+        label = label if conv in CONVENTIONS else f"upper bound, {conv}"
         t.add_row(
             label,
             f"error {args.target_error:g}",
@@ -555,7 +568,13 @@ def _cmd_estimate(args) -> int:
     )
     console.print(t)
     console.print(
-        "upper bound: Boopathy et al., ICML 2023 (model-agnostic, from n, m, R, delta). exact GP: "
+        "upper bound: Boopathy et al., ICML 2023 (model-agnostic, "
+        + (
+            "RL form: observation and action dims, n, delta"
+            if "RL form" in bounds
+            else "from n, m, R, delta"
+        )
+        + "). exact GP: "
         "-log2 P(test MSE <= target) for posterior samples of a GP with "
         f"{gp.space['kernel']} (Boopathy et al., IJCAI 2024), computed without sampling."
     )

@@ -205,3 +205,18 @@ def test_cli_on_a_regression_source(capsys):
     argv += ["--n-train", "60", "--n-test", "20"]
     assert cli.main(argv) == 2
     assert "real-valued targets" in capsys.readouterr().err
+
+
+def test_cli_estimate_on_a_regression_source(capsys, tmp_path):
+    """ibc estimate: the RL form of the bound (n = the GP's n_train) beside the exact GP."""
+    from ibcomplexity.bound import rl_bound
+
+    spec = "cartpole:obs=positions,history=2,episodes=10,steps=40"
+    argv = ["estimate", "--dataset", spec, "--n-train", "120", "--n-test", "40"]
+    argv += ["--target-mse", "0.05", "--target-error", "0.001", "--out", str(tmp_path)]
+    assert cli.main([*argv, "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    want = rl_bound(obs_dim=4, action_dim=1, n=120, delta=0.001, target_error=0.001)
+    assert out["bound"]["RL form"]["log10_bits"] == pytest.approx(want.log10_bits, rel=1e-12)
+    assert out["statistics"]["task"] == "rl" and out["gp"]["bits"] > 0
+    assert (tmp_path / "estimate.json").is_file() and (tmp_path / "loss_distribution.png").is_file()
