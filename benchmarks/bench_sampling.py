@@ -49,6 +49,16 @@ smoke test of under ~2 minutes) at 1 device:
    network: the usual 6 P n E (forward + backward, P parameters, n training examples, E
    epochs); the train and test evaluation after training (2 P (n + m)) is recorded as well.
 
+3. The deep empirical regime end to end through the CLI (also alone: ``--mode cli-nn``):
+   ``python -m ibcomplexity nn`` in a subprocess, ``mlp:width=64,depth=1`` on the digits (n_train
+   500 / n_test 500, Adam lr 3e-3, 40 epochs, batch 50), for each count in ``--cli-networks``
+   (default 100,000; 2,000 with ``--quick``) with ``--chunk`` ``--cli-chunk`` (default 8192).
+   Reported: wall-clock networks/s including start-up, training, the estimate on every fitting
+   network's loss (``estimate_bits`` with 200 bootstrap resamples) and JSON output; the training
+   rate the command reports itself; the regime, bits and interval at a deep target, and the
+   deepest bits the sample resolves empirically; the child process's peak resident memory (the
+   networks are trained a chunk at a time and never held together).
+
 Every rate is also given as a fraction of the measured HIGHEST and DEFAULT matmul rates. Results
 (JSON, with the machine, the device kind and the load average) go to ``--out`` (default
 ``benchmarks/results/sampling_devices.json``, ``sampling_gpu_<device kind>.json`` or, with
@@ -476,6 +486,134 @@ def bench_nn(args, task, mesh, peak: dict) -> dict:
     return out
 
 
+def bench_cli_nn(args) -> dict:
+    """``ibc nn`` through the CLI at large network counts (see the module docstring, step 3)."""
+    import resource
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    runs = []
+    for count in (int(c) for c in str(args.cli_networks).split(",")):
+        cmd = [sys.executable, "-m", "ibcomplexity", "nn", "--dataset", "digits"]
+        cmd += ["--arch", "mlp:width=64,depth=1", "--samples", str(count), "--epochs", "40"]
+        cmd += ["--lr", "3e-3", "--batch-size", "50", "--n-train", "500", "--n-test", "500"]
+        cmd += ["--chunk", str(min(args.cli_chunk, count)), "--target-mse", str(args.cli_target)]
+        cmd += ["--json", "--quiet"]
+        print(f"   {count:,} networks: {' '.join(cmd[2:])}", flush=True)
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=args.cli_timeout
+            )
+        except subprocess.TimeoutExpired:
+            runs.append({"networks": count, "timed_out_after_s": args.cli_timeout})
+            print(f"   timed out after {args.cli_timeout} s", flush=True)
+            continue
+        wall = time.perf_counter() - start
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if proc.returncode != 0:
+            runs.append({"networks": count, "returncode": proc.returncode, "stderr": proc.stderr})
+            print(f"   failed: {proc.stderr.strip()[-500:]}", flush=True)
+            continue
+        d = json.loads(proc.stdout)
+        tr = d["training"]
+        run = {
+            "networks": count,
+            "chunk": min(args.cli_chunk, count),
+            "wall_s": wall,
+            "networks_per_s_end_to_end": count / wall,
+            "training_s": tr["seconds"],
+            "networks_per_s_training": tr["networks_per_second"],
+            "fit": tr["fit"],
+            "test_mse_fit": tr["test_mse_fit"],
+            "target_mse": args.cli_target,
+            "regime": d["regime"],
+            "bits": d["bits"],
+            "ci_bits": d["ci_bits"],
+            "count_below": d["estimate"]["count_below"],
+            "resolvable_bits": d["resolvable_bits"],
+            "peak_rss_mib_max_over_children": peak_mib,
+        }
+        runs.append(run)
+        print(
+            f"   {count / wall:,.0f} networks/s end to end ({wall:.1f} s; training alone "
+            f"{tr['networks_per_second']:,.0f}/s), {tr['fit']:,} fit; {d['regime']}: "
+            f"{d['bits']} bits {d['ci_bits']} ({d['estimate']['count_below']} below the target; "
+            f"resolves {d['resolvable_bits']:.3g} bits); peak RSS <= {peak_mib:,.0f} MiB",
+            flush=True,
+        )
+    out = {"arch": "mlp:width=64,depth=1", "dataset": "digits 500/500", "runs": runs}
+    if args.cli_batch_networks:
+        out["batch"] = bench_cli_batch(args, env)
+    return out
+
+
+BATCH_JOB = """\
+[job]
+seed = 0
+targets = [{target}]
+samples = [{count}]
+chunk_size = {chunk}
+bootstrap = 200
+plots = false
+
+[[tasks]]
+dataset = "digits"
+n_train = 500
+n_test = 500
+
+[[spaces]]
+type = "nn"
+arch = "mlp:width=64,depth=1"
+epochs = 40
+batch_size = 50
+lr = 3e-3
+"""
+
+
+def bench_cli_batch(args, env) -> dict:
+    """``ibc batch`` with one NN space of ``--cli-batch-networks`` networks, checkpointed."""
+    count = args.cli_batch_networks
+    chunk = min(args.cli_chunk, count)
+    with tempfile.TemporaryDirectory() as tmp:
+        job = Path(tmp) / "job.toml"
+        job.write_text(BATCH_JOB.format(target=args.cli_target, count=count, chunk=chunk))
+        cmd = [sys.executable, "-m", "ibcomplexity", "batch", str(job), "--out", f"{tmp}/out"]
+        cmd += ["--json", "--quiet"]
+        print(f"   ibc batch: {count:,} networks in chunks of {chunk}", flush=True)
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=args.cli_timeout
+            )
+        except subprocess.TimeoutExpired:
+            return {"networks": count, "timed_out_after_s": args.cli_timeout}
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            print(f"   failed: {proc.stderr.strip()[-500:]}", flush=True)
+            return {"networks": count, "returncode": proc.returncode, "stderr": proc.stderr}
+        d = json.loads(proc.stdout)
+        (row,) = d["rows"]
+        res = {
+            "networks": count,
+            "chunk": chunk,
+            "wall_s": wall,
+            "networks_per_s_end_to_end": count / wall,
+            "chunks_computed": d["chunks_computed"],
+            "fit": row["fit_samples"],
+            "regime": row["regime"],
+            "bits": row["bits"],
+            "ci_bits": [row["ci_low_bits"], row["ci_high_bits"]],
+            "count_below": row["count_below"],
+            "resolvable_bits": row["resolvable_bits"],
+        }
+        print(
+            f"   {count / wall:,.0f} networks/s end to end ({wall:.1f} s, "
+            f"{d['chunks_computed']} checkpointed chunks); {row['regime']}: {row['bits']} bits",
+            flush=True,
+        )
+        return res
+
+
 def run_gpu(args) -> dict:
     import jax
 
@@ -534,6 +672,9 @@ def run_gpu(args) -> dict:
         flush=True,
     )
     result["nn"] = bench_nn(args, task, mesh, peak)
+    if not args.skip_cli_nn:
+        print(f"3. ibc nn through the CLI: {args.cli_networks} networks", flush=True)
+        result["cli_nn"] = bench_cli_nn(args)
     result["total_s"] = time.perf_counter() - start
     print(f"total {result['total_s']:.1f} s")
     return result
@@ -541,7 +682,7 @@ def run_gpu(args) -> dict:
 
 def main(argv=None) -> dict | None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--mode", choices=("devices", "gpu"), default="gpu")
+    p.add_argument("--mode", choices=("devices", "gpu", "cli-nn"), default="gpu")
     p.add_argument("--quick", action="store_true", help="gpu mode: small sizes (CPU smoke test)")
     p.add_argument("--device-counts", default="1,2,4,8")
     p.add_argument("--dataset", default=None, help="default: digits (devices), MNIST (gpu)")
@@ -558,6 +699,14 @@ def main(argv=None) -> dict | None:
     p.add_argument("--matmul-n", type=int, default=None)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--nn-repeats", type=int, default=None)
+    p.add_argument("--cli-networks", default=None, help="counts for step 3, e.g. 100000")
+    p.add_argument("--cli-chunk", type=int, default=8192, help="--chunk of step 3")
+    p.add_argument("--cli-target", type=float, default=0.0136, help="--target-mse of step 3")
+    p.add_argument(
+        "--cli-batch-networks", type=int, default=None, help="step 3: also an ibc batch job"
+    )
+    p.add_argument("--cli-timeout", type=float, default=480.0, help="seconds per step-3 run")
+    p.add_argument("--skip-cli-nn", action="store_true", help="gpu mode without step 3")
     p.add_argument("--out", default=None)
     # Internal: the per-device-count subprocess of --mode devices.
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -589,6 +738,7 @@ def main(argv=None) -> dict | None:
             "nn_epochs": 1,
             "nn_batch": 128,
             "nn_networks_list": "8",
+            "cli_networks": "2000",
             "matmul_n": 4096,
             "nn_repeats": 2,
         }
@@ -604,6 +754,7 @@ def main(argv=None) -> dict | None:
             "nn_epochs": 5,
             "nn_batch": 128,
             "nn_networks_list": "64,256",
+            "cli_networks": "100000",
             "matmul_n": 8192,
             "nn_repeats": 2,
         }
@@ -617,6 +768,15 @@ def main(argv=None) -> dict | None:
     if args.mode == "devices":
         result = run_devices(args)
         out = Path(args.out or RESULTS / "sampling_devices.json")
+    elif args.mode == "cli-nn":
+        # This process only reports the device: leave its memory to the ibc child process.
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        info = machine_info()
+        print(f"device: {info['device']} ({info['backend']}), jax {info['jax']}", flush=True)
+        result = {"mode": "cli-nn", "quick": args.quick, "machine": info, "load_start": load()}
+        result["cli_nn"] = bench_cli_nn(args)
+        kind = sanitize(info["device"])
+        out = Path(args.out or RESULTS / f"cli_nn_{kind}{'_quick' if args.quick else ''}.json")
     else:
         result = run_gpu(args)
         kind = sanitize(result["machine"]["device"])

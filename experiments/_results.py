@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 
 
@@ -16,11 +15,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def jsonable(v):
-    """Replace non-finite floats by strings (strict JSON has no inf or nan), recursively."""
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    return v
+    """The library's JSON convention (``ibcomplexity._json``): inf as "inf", NaN as null."""
+    from ibcomplexity._json import jsonable as convert
+
+    return convert(v)

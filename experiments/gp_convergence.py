@@ -9,7 +9,8 @@ start + MLE of a scaled noncentral chi-square, bootstrap interval) and with the 
 sampled range, where the empirical count also applies, and two in the tail, where only the fitted
 model can extrapolate). Each default estimate carries two models on the same bootstrap resamples:
 the noncentral chi-square MLE (the headline bits) and the four-cumulant generalized chi-square,
-and the reported interval is the union of their intervals (``robust_ci_bits``).
+and the quoted answer (``bits``, ``ci_bits``, ``regime``) follows the calibrated rule of
+``ibcomplexity.estimate.calibration`` (whose coverage ``sampled_coverage.py`` measures on a grid).
 
 A second part measures *coverage*: ``--replicates R`` independent samples of each size in
 ``COVERAGE_SIZES`` (disjoint slices of one long run), and the fraction of them whose intervals
@@ -92,6 +93,10 @@ def main() -> None:
                     bootstrap=args.bootstrap if method == "fit" else 0,
                     seed=args.seed,
                 )
+                quoted = est.ci_bits or (None, None)
+                fit_ci = est.fit_ci_bits or (None, None)
+                cum_ci = est.cumulant_ci_bits or (None, None)
+                models_ci = est.models_ci_bits or (None, None)
                 rows.append(
                     dict(
                         samples=S,
@@ -99,52 +104,49 @@ def main() -> None:
                         target_mse=t,
                         method=method,
                         exact_bits=exact[name],
+                        regime=est.regime,
                         bits=est.bits,
-                        ci_low=est.ci_low_bits,
-                        ci_high=est.ci_high_bits,
+                        ci_low=quoted[0],
+                        ci_high=quoted[1],
+                        fit_bits=est.fit_bits,
+                        fit_ci_low=fit_ci[0],
+                        fit_ci_high=fit_ci[1],
                         cumulant_bits=est.cumulant_bits,
-                        cumulant_ci_low=None
-                        if est.cumulant_ci_bits is None
-                        else est.cumulant_ci_bits[0],
-                        cumulant_ci_high=None
-                        if est.cumulant_ci_bits is None
-                        else est.cumulant_ci_bits[1],
+                        cumulant_ci_low=cum_ci[0],
+                        cumulant_ci_high=cum_ci[1],
                         cumulant_model=None if est.cumulant_fit is None else est.cumulant_fit.model,
-                        robust_ci_low=None if est.robust_ci_bits is None else est.robust_ci_bits[0],
-                        robust_ci_high=None
-                        if est.robust_ci_bits is None
-                        else est.robust_ci_bits[1],
+                        models_ci_low=models_ci[0],
+                        models_ci_high=models_ci[1],
                         skew_excess=est.skew_excess,
                         empirical_bits=est.empirical_bits,
-                        rel_error=(est.bits - exact[name]) / exact[name],
+                        fit_rel_error=(est.fit_bits - exact[name]) / exact[name],
                         covers=None
-                        if est.ci_low_bits is None
-                        else bool(est.ci_low_bits <= exact[name] <= est.ci_high_bits),
-                        robust_covers=None
-                        if est.robust_ci_bits is None
-                        else bool(est.robust_ci_bits[0] <= exact[name] <= est.robust_ci_bits[1]),
+                        if est.ci_bits is None
+                        else bool(quoted[0] <= exact[name] <= quoted[1]),
                         seconds=time.perf_counter() - t0,
                     )
                 )
                 r = rows[-1]
                 print(
-                    f"S={S:>8} {name:>9} {method:>9}: {r['bits']:10.3f} bits "
-                    f"(exact {r['exact_bits']:.3f}, rel.err {r['rel_error']:+.3f})"
+                    f"S={S:>8} {name:>9} {method:>9}: fit {r['fit_bits']:10.3f} bits "
+                    f"(exact {r['exact_bits']:.3f}, rel.err {r['fit_rel_error']:+.3f}); quoted "
+                    f"{r['bits']} [{r['ci_low']}, {r['ci_high']}] ({r['regime']})"
                 )
     coverage = []
     for S in COVERAGE_SIZES:
         if S * args.replicates > all_losses.shape[0]:
             continue
         for name, t in targets.items():
-            hits = dict(fit=0, cumulant=0, robust=0)
+            hits = dict(fit=0, cumulant=0, models=0, quoted=0)
             for r in range(args.replicates):
                 est = estimate_bits(
                     all_losses[r * S : (r + 1) * S], t, bootstrap=args.bootstrap, seed=args.seed + r
                 )
                 e = exact[name]
-                hits["fit"] += est.ci_low_bits <= e <= est.ci_high_bits
+                hits["fit"] += est.fit_ci_bits[0] <= e <= est.fit_ci_bits[1]
                 hits["cumulant"] += est.cumulant_ci_bits[0] <= e <= est.cumulant_ci_bits[1]
-                hits["robust"] += est.robust_ci_bits[0] <= e <= est.robust_ci_bits[1]
+                hits["models"] += est.models_ci_bits[0] <= e <= est.models_ci_bits[1]
+                hits["quoted"] += est.ci_bits[0] <= e <= est.ci_bits[1]
             coverage.append(
                 dict(samples=S, target=name, replicates=args.replicates)
                 | {f"{k}_coverage": v / args.replicates for k, v in hits.items()}
@@ -183,19 +185,24 @@ def main() -> None:
     for ax, name in zip(axes, targets, strict=True):
         fit = [r for r in rows if r["target"] == name and r["method"] == "fit"]
         s = np.array([r["samples"] for r in fit])
-        numeric = [k for k in fit[0] if k not in ("target", "method", "cumulant_model")]
+        numeric = [k for k in fit[0] if k not in ("target", "method", "cumulant_model", "regime")]
         col = {k: np.array([r[k] for r in fit], dtype=float) for k in numeric}
-        ax.plot(s, col["bits"], "o-", color="#08519c", label="noncentral chi-square MLE")
+        ax.plot(s, col["fit_bits"], "o-", color="#08519c", label="noncentral chi-square MLE")
         ax.fill_between(
-            s, col["ci_low"], col["ci_high"], color="#08519c", alpha=0.15, label="its bootstrap CI"
+            s,
+            col["fit_ci_low"],
+            col["fit_ci_high"],
+            color="#08519c",
+            alpha=0.15,
+            label="its bootstrap CI",
         )
         ax.plot(s, col["cumulant_bits"], "^-", color="#e6550d", label="four-cumulant model")
-        ax.plot(s, col["robust_ci_low"], ":", color="#e6550d", label="robust interval (union)")
-        ax.plot(s, col["robust_ci_high"], ":", color="#e6550d")
+        ax.plot(s, col["ci_low"], ":", color="k", label="quoted interval (estimate_bits)")
+        ax.plot(s, col["ci_high"], ":", color="k")
         ref = [r for r in rows if r["target"] == name and r["method"] == "reference"]
         ax.plot(
             [r["samples"] for r in ref],
-            [r["bits"] for r in ref],
+            [r["fit_bits"] for r in ref],
             "x--",
             color="#cb181d",
             label="published procedure (reference)",

@@ -11,11 +11,12 @@ targets, Adam), keeps those that fit the training data (train MSE < 0.01) and re
   (median bandwidth), at the median test MSE of the fitting networks
   (``inductive_bias_from_posterior``), and the model-agnostic bound (``classification_bound``,
   statistics of the training inputs from ``task_statistics``) at their median test error. When no
-  network fits, the medians are over all networks, as in ``ibc compare``, and the row says so;
+  network fits, the medians are over all networks and the row says so (``ibc compare`` refuses
+  such an architecture instead: it needs ``MIN_SAMPLES`` fitting networks);
 * on the base task of each dataset, the bits required *within the architecture's own space* to
-  reach one common target MSE (``estimate_bits`` on the fitting networks' test MSEs, with its
-  robust interval), when at least ``MIN_SAMPLES`` = 20 networks fit. The common target is the
-  lowest median test MSE among the architectures of that dataset's base task (so the best one
+  reach one common target MSE (``estimate_bits`` on the fitting networks' test MSEs: the quoted
+  bits, interval and regime), when at least ``MIN_SAMPLES`` = 20 networks fit. The common target
+  is the lowest median test MSE among the architectures of that dataset's base task (so the best one
   needs about 1 bit). ``own_count_below`` > 0 means some network reached it; otherwise the value
   is a tail extrapolation ``own_target_sd_below_mean`` sample standard deviations below the mean.
 
@@ -370,20 +371,22 @@ class Runner:
                 r["own_status"] = f"n/a ({r['fit']} < {MIN_SAMPLES} fitting networks)"
                 continue
             est = estimate_bits(self.samples[(s, n)], target, bootstrap=BOOTSTRAP, seed=self.seed)
-            lo, hi = est.robust_ci_bits if est.robust_ci_bits is not None else (None, None)
             r.update(
                 own_bits=est.bits,
-                own_ci_low=est.ci_low_bits,
-                own_ci_high=est.ci_high_bits,
+                own_ci_low=est.ci_bits[0],
+                own_ci_high=est.ci_bits[1],
+                own_regime=est.regime,
+                own_fit_bits=est.fit_bits,
                 own_cumulant_bits=est.cumulant_bits,
-                own_robust_low=lo,
-                own_robust_high=hi,
                 own_empirical_bits=est.empirical_bits,
                 own_count_below=est.count_below,
                 own_target_sd_below_mean=est.target_sd_below_mean,
-                own_status="in sample"
-                if est.count_below
-                else f"extrapolated ({est.target_sd_below_mean:.1f} sd below the sample mean)",
+                own_status=est.regime
+                + (
+                    ""
+                    if est.count_below
+                    else f" ({est.target_sd_below_mean:.1f} sd below the mean)"
+                ),
             )
         return target
 
@@ -393,9 +396,9 @@ OWN_COLUMNS = (
     "own_bits",
     "own_ci_low",
     "own_ci_high",
+    "own_regime",
+    "own_fit_bits",
     "own_cumulant_bits",
-    "own_robust_low",
-    "own_robust_high",
     "own_empirical_bits",
     "own_count_below",
     "own_target_sd_below_mean",

@@ -143,20 +143,23 @@ def _table(result, title: str):
     from rich.table import Table
 
     t = Table(title=title, header_style="bold")
-    for col in ("task", "space", "target", "S", "fit", "bits", "interval", "exact GP bits"):
+    for col in ("task", "space", "target", "S", "fit", "bits [95% CI]", "regime", "exact GP bits"):
         t.add_column(col, justify="left" if col in ("task", "space") else "right")
     for r in result.rows:
-        ci = "-"
-        if r["ci_low_bits"] is not None:
-            ci = f"[{_bits(r['ci_low_bits'])}, {_bits(r['ci_high_bits'])}]"
+        if r.get("regime") == "lower-bound":
+            bits = f">= {_bits(r['ci_low_bits'])}"
+        elif r["ci_low_bits"] is not None:
+            bits = f"{_bits(r['bits'])} [{_bits(r['ci_low_bits'])}, {_bits(r['ci_high_bits'])}]"
+        else:
+            bits = _bits(r["bits"])
         t.add_row(
             r["task"],
             r["space"],
             f"{r['target']:g}",
             "-" if r["samples"] is None else str(r["samples"]),
             "-" if r["fit_samples"] is None else str(r["fit_samples"]),
-            _bits(r["bits"]),
-            ci,
+            bits,
+            r.get("regime") or "-",
             _bits(r["exact_bits"]),
         )
     return t

@@ -48,7 +48,18 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
         g.add_argument("--chunk", type=int, default=None, help="networks trained together")
         g.add_argument("--n-train", type=int, default=500, help="default 500")
         g.add_argument("--n-test", type=int, default=500, help="default 500")
-        g.add_argument("--seed", type=int, default=0, help="seed of the split and the networks")
+        g.add_argument(
+            "--split-seed",
+            type=int,
+            default=0,
+            help="seed of the train/test split: the task (default 0)",
+        )
+        g.add_argument(
+            "--seed",
+            type=int,
+            default=0,
+            help="seed of the networks (initialisation, data order) and the bootstrap (default 0)",
+        )
         g.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (200)")
 
     n = sub.add_parser("nn", help="inductive bias required within a neural-network space")
@@ -75,6 +86,13 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
     c.add_argument(
         "--bandwidth", default=None, help="base GP bandwidth: a number or 'median' (default)"
     )
+    c.add_argument(
+        "--base-scale",
+        type=float,
+        default=1.0,
+        help="prior scale of the base GP (multiplies its kernel; > 1 broadens a base space that "
+        "saturates; default 1)",
+    )
     c.add_argument("--plot", default=None, metavar="PNG", help="save the bar chart")
     common(c)
     c.set_defaults(func=cmd_compare)
@@ -87,7 +105,7 @@ def _task_and_data(args):
     """The task, and the per-example input shape the architecture sees."""
     from ibcomplexity.tasks import load_task
 
-    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
+    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.split_seed)
     shape = tuple(task.metadata.get("shape") or (task.dim,))
     if getattr(args, "loss", "mse") == "cross_entropy" and not task.is_classification:
         raise InputError(
@@ -125,8 +143,9 @@ def _train(args, arch_spec: str, input_shape, task, progress):
 
 
 def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
+    """Training outcome; the test statistics are over the networks that fit (``None`` if none)."""
     fit = res.fits
-    sel = fit if fit.any() else np.ones_like(fit)
+    mse, acc = res.test_mse[fit], res.test_accuracy[fit]
     return {
         "arch": arch.spec,
         "parameters": int(arch.num_parameters),
@@ -134,16 +153,17 @@ def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
         "fit": res.num_fit,
         "fit_threshold": res.fit_threshold,
         "train_mse_median": float(np.median(res.train_mse)),
-        "test_mse_fit": {
-            "median": float(np.median(res.test_mse[sel])),
-            "mean": float(np.mean(res.test_mse[sel])),
-            "min": float(np.min(res.test_mse[sel])),
-            "max": float(np.max(res.test_mse[sel])),
+        "test_mse_fit": None
+        if not fit.any()
+        else {
+            "median": float(np.median(mse)),
+            "mean": float(np.mean(mse)),
+            "min": float(np.min(mse)),
+            "max": float(np.max(mse)),
         },
-        "test_accuracy_fit": {
-            "mean": float(np.mean(res.test_accuracy[sel])),
-            "sd": float(np.std(res.test_accuracy[sel])),
-        },
+        "test_accuracy_fit": None
+        if not fit.any()
+        else {"mean": float(np.mean(acc)), "sd": float(np.std(acc))},
         "seconds": seconds,
         "networks_per_second": res.num / seconds if seconds > 0 else None,
         "config": {
@@ -157,22 +177,11 @@ def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
     }
 
 
-def _need_fits(res, args) -> None:
-    from ibcomplexity.estimate import MIN_SAMPLES
-
-    if res.num_fit < MIN_SAMPLES:
-        raise InputError(
-            f"only {res.num_fit} of {res.num} networks fit the training data (train MSE < "
-            f"{res.fit_threshold:g}; median train MSE {float(np.median(res.train_mse)):.4g}); the "
-            f"estimate needs at least {MIN_SAMPLES}: train longer (--epochs), use more --samples, "
-            "or raise --fit-threshold"
-        )
-
-
 def cmd_nn(args) -> int:
-    from ibcomplexity.cli import _console, _estimate_dict, _print_json, _progress
+    from ibcomplexity.cli import _console, _print_json, _progress
     from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
     from ibcomplexity.estimate import MIN_SAMPLES, estimate_bits
+    from ibcomplexity.estimate.provided import check_fits
 
     if isinstance(args.samples, int) and 0 < args.samples < MIN_SAMPLES:
         raise InputError(
@@ -181,13 +190,14 @@ def cmd_nn(args) -> int:
     shape, task = _task_and_data(args)
     with _progress(not args.quiet) as pf:
         arch, res, seconds = _train(args, args.arch, shape, task, pf("training networks"))
-    _need_fits(res, args)
+    check_fits(res)
     losses = res.test_mse_fit.astype(np.float64)
     est = estimate_bits(losses, args.target_mse, bootstrap=args.bootstrap, seed=args.seed)
     summary = _training_summary(arch, res, seconds)
     if not task.is_classification:
         summary["test_accuracy_fit"] = None  # argmax accuracy means nothing for real targets
     if args.plot:
+        from ibcomplexity._cli_estimate import headline_text
         from ibcomplexity.plots import plot_loss_distribution
 
         fit = est.fit
@@ -202,11 +212,15 @@ def cmd_nn(args) -> int:
             losses=losses,
             models=models,
             title=f"{arch.spec} on {task.name}: {res.num_fit} of {res.num} networks fit",
-            bits_label=f"target {args.target_mse:g}: {est.bits:.4g} bits",
+            bits_label=f"target {args.target_mse:g}: {headline_text(est)} bits ({est.regime})",
         )
     payload = {
+        "bits": est.as_dict()["bits"],
+        "ci_bits": est.as_dict()["ci_bits"],
+        "regime": est.regime,
+        "resolvable_bits": est.resolvable_bits,
         "training": summary,
-        "estimate": _estimate_dict(est),
+        "estimate": est.as_dict(),
         "loss": "per-entry test MSE on "
         + ("one-hot" if task.is_classification else "real-valued")
         + " targets (networks that fit the training data)",
@@ -216,6 +230,7 @@ def cmd_nn(args) -> int:
             "n_test": task.n_test,
             "classes": task.classes,
             "target_mse": args.target_mse,
+            "split_seed": args.split_seed,
             "seed": args.seed,
         },
         "plot": args.plot,
@@ -223,40 +238,25 @@ def cmd_nn(args) -> int:
     if args.json:
         _print_json(payload)
         return 0
-    _console().print(_nn_table(summary, est, task, args))
+    console = _console()
+    console.print(_nn_table(summary, est, task, args))
+    if est.message:
+        console.print(f"notes: {est.message}", highlight=False)
     if args.plot:
-        _console().print(f"wrote {args.plot}")
+        console.print(f"wrote {args.plot}")
     return 0
 
 
 def _nn_table(summary, est, task, args):
     from rich.table import Table
 
-    pct = int(round(est.confidence * 100))
+    from ibcomplexity._cli_estimate import estimate_rows
+
     t = Table(title=f"Inductive bias within {summary['arch']} on {task.name}", header_style="bold")
     t.add_column("quantity")
     t.add_column("value", justify="right")
-    ci = f" [{est.ci_low_bits:.4g}, {est.ci_high_bits:.4g}]" if est.ci_low_bits is not None else ""
-    t.add_row("[bold]bits (noncentral chi-square fit)[/bold]", f"[bold]{est.bits:.6g}[/bold]{ci}")
-    if est.cumulant_bits is not None:
-        cci = ""
-        if est.cumulant_ci_bits is not None:
-            cci = f" [{est.cumulant_ci_bits[0]:.4g}, {est.cumulant_ci_bits[1]:.4g}]"
-        t.add_row(
-            f"bits (four-cumulant, {est.cumulant_fit.model})", f"{est.cumulant_bits:.6g}{cci}"
-        )
-    if est.robust_ci_bits is not None:
-        t.add_row(f"{pct}% interval (both models)", "[{:.4g}, {:.4g}]".format(*est.robust_ci_bits))
-    if est.empirical_bits is not None:
-        lo, hi = est.empirical_ci_bits
-        t.add_row(
-            f"empirical ({est.count_below} below target)",
-            f"{est.empirical_bits:.6g} [{lo:.4g}, {hi:.4g}]",
-        )
-    else:
-        t.add_row(
-            "empirical", f"target below all fitting networks: >= {est.empirical_ci_bits[0]:.4g}"
-        )
+    for label, value in estimate_rows(est):
+        t.add_row(label, value)
     for c in est.goodness_of_fit.tail_checks:
         t.add_row(f"fit check at the {c.level:g} quantile", f"fitted/empirical P = {c.ratio:.3g}")
     t.add_row("target test MSE", f"{args.target_mse:g}")
@@ -276,25 +276,36 @@ def _nn_table(summary, est, task, args):
     t.add_row(
         "time", f"{summary['seconds']:.1f} s ({summary['networks_per_second']:.3g} networks/s)"
     )
-    t.add_row(
-        "task", f"{task.name}: n_train={task.n_train}, n_test={task.n_test}, seed {args.seed}"
-    )
-    if est.message:
-        t.add_row("notes", est.message)
+    t.add_row("task", f"{task.name}: n_train={task.n_train}, n_test={task.n_test}")
+    t.add_row("seeds", f"split {args.split_seed} (the task), networks {args.seed}")
     return t
 
 
 def cmd_compare(args) -> int:
     import dataclasses
 
-    from ibcomplexity.cli import _console, _print_json, _progress
-    from ibcomplexity.estimate.provided import PROVIDED_DEFINITION, provided_bias
+    from ibcomplexity.cli import _print_json, _progress
+    from ibcomplexity.estimate.exact import loss_distribution
+    from ibcomplexity.estimate.provided import (
+        PROVIDED_DEFINITION,
+        check_fits,
+        provided_bias,
+        provided_difference,
+        suggested_prior_scale,
+    )
     from ibcomplexity.hypotheses import GPSpace, gp_posterior, make_kernel
     from ibcomplexity.stats import task_statistics
 
     if len(set(args.arch)) != len(args.arch):
         raise InputError(f"--arch given twice: {args.arch}")
+    if not (args.base_scale > 0 and math.isfinite(args.base_scale)):
+        raise InputError(f"--base-scale must be a positive number, got {args.base_scale!r}")
     shape, task = _task_and_data(args)
+    if not task.is_classification:
+        raise InputError(
+            f"ibc compare measures provided bits in the classification base spaces; "
+            f"{args.dataset!r} has real-valued targets (use ibc nn on it)"
+        )
     kernel = make_kernel(args.kernel)
     if args.bandwidth is not None:
         bw: float | str = args.bandwidth
@@ -305,43 +316,73 @@ def cmd_compare(args) -> int:
                 raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
         kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
     posterior = gp_posterior(GPSpace(kernel=kernel), task)
-    rows = []
+    trained, rows = [], []
     with _progress(not args.quiet) as pf:
-        if not task.is_classification:
-            raise InputError(
-                f"ibc compare measures provided bits in the classification base spaces; "
-                f"{args.dataset!r} has real-valued targets (use ibc nn on it)"
-            )
-        stats = task_statistics(task.x_train, task.labels_train, seed=args.seed, dataset=task.name)
+        stats = task_statistics(
+            task.x_train, task.labels_train, seed=args.split_seed, dataset=task.name
+        )
         for spec in args.arch:
             arch, res, seconds = _train(args, spec, shape, task, pf(f"training {spec}"))
-            summary = _training_summary(arch, res, seconds)
-            p = provided_bias(res, posterior=posterior, statistics=stats)
+            check_fits(res)
+            trained.append(res)
+            p = provided_bias(
+                res, posterior=posterior, statistics=stats, prior_scale=args.base_scale
+            )
             rows.append(
                 {
                     "arch": arch.spec,
-                    "training": summary,
-                    "achieved_test_mse": p.achieved_test_mse,
-                    "achieved_test_error": p.achieved_test_error,
-                    "provided_bits_gp": p.bits_gp,
-                    "provided_bits_bound_log10": p.bound_log10_bits,
-                    "bound_message": p.bound_message,
-                    "note": p.note,
+                    "training": _training_summary(arch, res, seconds),
+                    "provided": p.as_dict(),
                 }
             )
-    base = rows[0]
-    for r in rows:
-        r["difference_gp_bits_vs_first"] = r["provided_bits_gp"] - base["provided_bits_gp"]
+    differences = [
+        provided_difference(
+            res,
+            trained[0],
+            posterior=posterior,
+            statistics=stats,
+            seed=args.seed,
+            prior_scale=args.base_scale,
+        )
+        for res in trained[1:]
+    ]
+    base_dist = loss_distribution(posterior, prior_scale=args.base_scale)
+    saturated = [r["arch"] for r in rows if r["provided"]["saturated"]]
+    remedy = None
+    if saturated:
+        scale = suggested_prior_scale(posterior, [r["provided"]["achieved_test_mse"] for r in rows])
+        remedy = {
+            "base_scale": scale * args.base_scale,
+            "why": "the GP base space reaches the errors of "
+            + ", ".join(saturated)
+            + " with probability >= 0.99; at this prior scale its mean test MSE equals the worst "
+            "architecture's",
+            "command": _with_option(
+                getattr(args, "argv", None) or ["compare", *(f"--arch={a}" for a in args.arch)],
+                "--base-scale",
+                f"{scale * args.base_scale:g}",
+            ),
+        }
     payload = {
         "definition": PROVIDED_DEFINITION,
         "architectures": rows,
+        "differences_vs_first": [d.as_dict() for d in differences],
         "base_gp": {
             "kernel": posterior.kernel.spec,
+            "prior_scale": args.base_scale,
+            "mean_test_mse": float(base_dist.mean),
             "n_train": task.n_train,
             "n_test": task.n_test,
+            "saturated": saturated,
+            "remedy": remedy,
         },
         "bound_statistics": stats.as_dict(),
-        "inputs": {"dataset": task.name, "seed": args.seed, "samples": args.samples},
+        "inputs": {
+            "dataset": task.name,
+            "split_seed": args.split_seed,
+            "seed": args.seed,
+            "samples": args.samples,
+        },
         "plot": args.plot,
     }
     if args.plot:
@@ -351,49 +392,94 @@ def cmd_compare(args) -> int:
             args.plot,
             labels=[r["arch"].split(",init=")[0] for r in rows],
             panels={
-                "bits provided (exact GP base space)": [r["provided_bits_gp"] for r in rows],
+                "bits provided (exact GP base space)": [r["provided"]["bits_gp"] for r in rows],
                 "log10 bits provided (model-agnostic bound)": [
-                    r["provided_bits_bound_log10"] for r in rows
+                    r["provided"]["bound_log10_bits"] for r in rows
                 ],
             },
             title=f"Inductive bias provided by each architecture on {task.name}",
         )
     if args.json:
-        from ibcomplexity.results import _jsonable
-
-        _print_json(_jsonable(payload))
+        _print_json(payload)
         return 0
+    _print_compare(rows, differences, payload, args)
+    return 0
+
+
+def _print_compare(rows, differences, payload, args) -> None:
     from rich.table import Table
 
-    t = Table(title=f"Inductive bias provided on {task.name}", header_style="bold")
+    from ibcomplexity._cli_estimate import interval_text
+    from ibcomplexity.cli import _console
+
+    t = Table(
+        title=f"Inductive bias provided on {payload['inputs']['dataset']}", header_style="bold"
+    )
     for col in (
         "architecture",
         "fit",
         "median test MSE",
         "test acc.",
-        "GP bits at that MSE",
-        "vs first",
+        "GP bits (95% CI)",
         "bound log10 bits",
     ):
         t.add_column(col, justify="left" if col == "architecture" else "right")
     for r in rows:
-        s = r["training"]
-        lb = r["provided_bits_bound_log10"]
+        s, p = r["training"], r["provided"]
+        bits = p["bits_gp"]
+        gp = "inf" if bits == "inf" else f"{bits:.5g} {interval_text(_floats(p['bits_gp_ci']))}"
+        if p["saturated"]:
+            gp += " (saturated)"
+        lb = p["bound_log10_bits"]
         t.add_row(
             r["arch"],
             f"{s['fit']}/{s['networks']}",
-            f"{r['achieved_test_mse']:.4g}",
+            f"{p['achieved_test_mse']:.4g}",
             f"{s['test_accuracy_fit']['mean']:.4f}",
-            "inf" if math.isinf(r["provided_bits_gp"]) else f"{r['provided_bits_gp']:.5g}",
-            f"{r['difference_gp_bits_vs_first']:+.4g}",
+            gp,
             "n/a" if lb is None else f"{lb:.4f}",
         )
     console = _console()
     console.print(t)
-    for r in rows:
-        if r["note"]:
-            console.print(f"{r['arch']}: {r['note']}")
-    console.print(PROVIDED_DEFINITION)
+    for d in differences:
+        console.print(
+            f"{d.arch} vs {d.versus}: {d.bits_gp:+.4g} GP bits "
+            f"{interval_text(d.bits_gp_ci)}; {d.message}",
+            highlight=False,
+        )
+    remedy = payload["base_gp"]["remedy"]
+    if remedy is not None:
+        console.print(f"remedy: {remedy['command']}  ({remedy['why']})", highlight=False)
+    console.print(PROVIDED_DEFINITION_SHORT, highlight=False)
     if args.plot:
         console.print(f"wrote {Path(args.plot)}")
-    return 0
+
+
+PROVIDED_DEFINITION_SHORT = (
+    "provided bits = bits the base space needs to reach the architecture's median test error "
+    "(zero point: 1 bit; see --json 'definition')"
+)
+
+
+def _with_option(argv: list[str], option: str, value: str) -> str:
+    """``ibc ARGV`` as a shell command, with ``option`` set to ``value`` (replaced if present)."""
+    import shlex
+
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == option:
+            skip = True
+            continue
+        if a.startswith(option + "="):
+            continue
+        out.append(a)
+    return shlex.join(["ibc", *out, option, value])
+
+
+def _floats(pair):
+    from ibcomplexity._json import number
+
+    return tuple(number(v) for v in pair)

@@ -334,7 +334,7 @@ def _gp_space_and_task(args):
             except ValueError:
                 raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
         kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
-    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
+    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.split_seed)
     space = GPSpace(kernel=kernel, preprocessing=args.preprocess)
     return space, task
 
@@ -355,11 +355,7 @@ def _sampled(args, posterior, target, progress):
 
 
 def _estimate_dict(est) -> dict[str, Any]:
-    from ibcomplexity.results import _jsonable
-
-    d = _jsonable(est)
-    d["unit"] = est.unit
-    return d
+    return est.as_dict()
 
 
 def _cmd_kernel(args) -> int:
@@ -396,7 +392,8 @@ def _cmd_kernel(args) -> int:
             "n_test": task.n_test,
             "classes": task.classes,
             "target_mse": args.target_mse,
-            "seed": args.seed,
+            "split_seed": args.split_seed,
+            "seed": args.seed if args.samples else None,
             "kernel": exact.space["kernel"],
             "preprocessing": exact.space["preprocessing"],
             "samples": args.samples,
@@ -407,7 +404,10 @@ def _cmd_kernel(args) -> int:
     if args.json:
         _print_json(payload)
         return 0
-    _console().print(_gp_table(exact, est, title=f"Inductive bias of a GP space on {task.name}"))
+    console = _console()
+    console.print(_gp_table(exact, est, title=f"Inductive bias of a GP space on {task.name}"))
+    if est is not None and est.message:
+        console.print(f"sampled: {est.message}", highlight=False)
     if args.plot:
         _console().print(f"wrote {args.plot}")
     return 0
@@ -432,39 +432,10 @@ def _gp_table(exact, est, title: str):
         t.add_row("bits per test point", f"{exact.bits_per_test_point:.6g}")
         t.add_row("Chernoff lower bound", _bits_text(exact.chernoff_bits))
     if est is not None:
-        pct = int(round(est.confidence * 100))
-        ci = (
-            f" [{est.ci_low_bits:.4g}, {est.ci_high_bits:.4g}]"
-            if est.ci_low_bits is not None
-            else ""
-        )
-        t.add_row(
-            f"sampled: noncentral chi-square fit ({est.num_samples:,} samples, {pct}% CI)",
-            f"{est.bits:.6g}{ci}",
-        )
-        if est.cumulant_bits is not None:
-            cci = (
-                f" [{est.cumulant_ci_bits[0]:.4g}, {est.cumulant_ci_bits[1]:.4g}]"
-                if est.cumulant_ci_bits is not None
-                else ""
-            )
-            t.add_row(
-                f"sampled: four-cumulant model ({est.cumulant_fit.model})",
-                f"{est.cumulant_bits:.6g}{cci}",
-            )
-        if est.robust_ci_bits is not None:
-            lo, hi = est.robust_ci_bits
-            t.add_row(
-                f"[bold]sampled: {pct}% interval (both models)[/bold]", f"[{lo:.4g}, {hi:.4g}]"
-            )
-        if est.empirical_bits is not None:
-            lo, hi = est.empirical_ci_bits
-            t.add_row(
-                f"empirical ({est.count_below} below target)",
-                f"{est.empirical_bits:.6g} [{lo:.4g}, {hi:.4g}]",
-            )
-        else:
-            t.add_row("empirical", f"target below all samples: >= {est.empirical_ci_bits[0]:.4g}")
+        from ibcomplexity._cli_estimate import estimate_rows
+
+        for label, value in estimate_rows(est, prefix="sampled: "):
+            t.add_row(label, value)
     t.add_row("target MSE", f"{exact.target_mse:g}")
     t.add_row("mean MSE of a posterior sample", f"{exact.mean_mse:.6g}")
     t.add_row("MSE of the posterior mean", f"{exact.posterior_mean_mse:.6g}")
@@ -475,8 +446,9 @@ def _gp_table(exact, est, title: str):
     t.add_row(
         "jitter (relative)", f"{exact.space['jitter']:g} ({exact.space['jitter_retries']} retries)"
     )
-    for k in ("name", "n_train", "n_test", "classes", "seed"):
+    for k in ("name", "n_train", "n_test", "classes"):
         t.add_row(f"task {k}", str(exact.task[k]))
+    t.add_row("split seed (the task)", str(exact.task["seed"]))
     return t
 
 
@@ -530,6 +502,7 @@ def _cmd_estimate(args) -> int:
     payload = {
         "dataset": task.name,
         "seed": args.seed,
+        "split_seed": args.split_seed,
         "target_error": args.target_error,
         "target_mse": args.target_mse,
         "statistics": statistics,
@@ -667,6 +640,12 @@ def _parser() -> argparse.ArgumentParser:
         g.add_argument("--n-train", type=int, default=n_train, help=f"default {n_train}")
         g.add_argument("--n-test", type=int, default=n_test, help=f"default {n_test}")
         g.add_argument(
+            "--split-seed",
+            type=int,
+            default=0,
+            help="seed of the train/test split: the task (default 0)",
+        )
+        g.add_argument(
             "--target-mse",
             type=float,
             default=DEFAULT_TARGET_MSE,
@@ -683,7 +662,13 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--samples", type=int, default=None, help="also sample S hypotheses and fit")
     k.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
     k.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    k.add_argument("--seed", type=int, default=0, help="seed of the split and the samples")
+    k.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the sampled hypotheses and the bootstrap (default 0; the split has "
+        "--split-seed)",
+    )
     k.add_argument(
         "--plot", default=None, metavar="PNG", help="save a plot of the loss distribution"
     )
@@ -722,7 +707,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ibc`` console script."""
     try:
         parser = _parser()
+        argv = list(sys.argv[1:] if argv is None else argv)
         args = parser.parse_args(argv)
+        args.argv = argv  # the command as given (a remedy repeats it with one option changed)
         if args.command is None:
             parser.print_help()
             return 0

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibcomplexity._json import jsonable
 from ibcomplexity._numerics import LN2, LN10, exp_or_inf, format_log10
 
 __all__ = [
@@ -26,16 +27,8 @@ __all__ = [
 
 
 def _jsonable(value: Any) -> Any:
-    """Turn floats that JSON cannot hold (inf, nan) into None and recurse into containers."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    return value
+    """The library's JSON convention (:mod:`ibcomplexity._json`): inf as ``"inf"``."""
+    return jsonable(value)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -31,3 +32,138 @@ def test_readme_names_the_two_commands():
     )
     assert test_cmd in text
     assert test_cmd in ci
+
+
+ROOT = README.parent
+
+
+def _json_file(rel):
+    return json.loads((ROOT / rel).read_text())
+
+
+def test_readme_coverage_table_and_constants_are_the_measured_ones():
+    """The README's coverage table is the file the experiment wrote, every cell meets the issue's
+    floor, and each constant the text quotes is the shipped calibration's."""
+    from ibcomplexity.estimate.calibration import calibration
+
+    text = README.read_text()
+    block = re.search(r"<!-- coverage-table: (\S+) -->\n(.*?)<!-- /coverage-table -->", text, re.S)
+    assert block.group(2).strip() == (ROOT / block.group(1)).read_text().strip()
+    cov = _json_file("experiments/results/sampled_coverage/coverage.json")
+    for row in cov["table"]:
+        assert row["replicates"] >= 20
+        if row["coverage_finite"] is not None:
+            assert row["coverage_finite"] >= 0.90, row
+        if row["empirical_bias"] is not None and row["empirical"] >= 10:
+            assert abs(row["empirical_bias"]) <= 0.02, row
+    cal = calibration()
+    assert cal.validation == {k: v for k, v in cov.items() if k != "table"}
+    flat = " ".join(text.split())
+    assert cal.coverage_summary() in flat
+    worst = min(
+        (r for r in cov["table"] if r["coverage_finite"] is not None),
+        key=lambda r: r["coverage_finite"],
+    )
+    assert (
+        f"lowest cell is {cov['min_coverage_finite']:.2f} ({worst['task']}, S = 1e3, 10 sd, "
+        in flat
+    )
+    assert (worst["S"], worst["z"]) == (1000, 10)
+    assert f"where {worst['lower_bound']} of {worst['replicates']} answers are lower bounds" in flat
+    assert f"within {100 * cov['max_abs_empirical_bias']:.1f}% of the exact value" in flat
+    ext = min(r["extrapolated_bias"] for r in cov["table"] if r["extrapolated_bias"] is not None)
+    assert f"biased low by up to {-100 * ext:.0f}% at 10 sd from 1,000 samples" in flat
+    assert f"c_min = {cal.empirical_min_count} " in text
+    assert f"log2(S / {cal.empirical_min_count})" in text
+    assert f"exp({cal.widen_high:g} g)" in text and cal.widen_low == cal.widen_high
+    assert f"S >= {cal.min_extrapolation_samples}" in text
+    bias = cal.calibration["empirical_boundary_bias"]
+    assert f"{100 * bias['10000']['expected']:+.1f}% at S = 1e3" not in text  # (1e4 is <= 1%)
+    assert f"{100 * bias['1000']['expected']:+.1f}% at S = 1e3" in text
+    assert f"{100 * bias['1000']['observed']:.1f}% at S = 1e3" in text
+    assert f"{100 * bias['10000']['observed']:.1f}% at 1e4" in text
+
+
+def gpu_table(d) -> str:
+    rows = []
+    for r in d["cli_nn"]["runs"]:
+        rows.append(
+            f"| `ibc nn`, {r['networks']:,} | {r['networks_per_s_end_to_end']:,.0f} | "
+            f"{r['networks_per_s_training']:,.0f}/s | {r['fit']:,} | {r['bits']:.2f} "
+            f"[{r['ci_bits'][0]:.2f}, {r['ci_bits'][1]:.2f}] ({r['regime']}) | "
+            f"{r['resolvable_bits']:.1f} bits | <= {r['peak_rss_mib_max_over_children']:,.0f} MiB |"
+        )
+    b = d["cli_nn"]["batch"]
+    rows.append(
+        f"| `ibc batch`, {b['networks']:,} ({b['chunks_computed']} checkpointed chunks) | "
+        f"{b['networks_per_s_end_to_end']:,.0f} | | {b['fit']:,} | {b['bits']:.2f} "
+        f"[{b['ci_bits'][0]:.2f}, {b['ci_bits'][1]:.2f}] ({b['regime']}) | "
+        f"{b['resolvable_bits']:.1f} bits | |"
+    )
+    return "\n".join(rows)
+
+
+def test_readme_gpu_table_is_the_measured_one():
+    d = _json_file("benchmarks/results/cli_nn_h200.json")
+    assert d["machine"]["device"] == "NVIDIA H200" and d["machine"]["backend"] == "gpu"
+    assert gpu_table(d) in README.read_text()
+
+
+def _kernel_json(capsys, *argv):
+    from ibcomplexity.cli import main
+
+    assert main(["kernel", *argv, "--json", "--quiet"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_readme_sampled_kernel_examples(capsys):
+    """The two `ibc kernel --samples` runs the README quotes (the issue's 2-sd case, empirical;
+    the 15-sd case, extrapolated), to the digits quoted."""
+    text = " ".join(README.read_text().split())
+    d = _kernel_json(
+        capsys,
+        *"--dataset digits --n-train 500 --n-test 200 --samples 100000".split(),
+        *("--target-mse", "0.02456522739434138"),
+    )
+    s, exact = d["sampled"], d["exact"]["bits"]
+    assert s["regime"] == "empirical" and s["count_below"] == 1973
+    quoted = (
+        f'"bits": {s["bits"]:.4f}, "ci_bits": [{s["ci_bits"][0]:.4f}, {s["ci_bits"][1]:.4f}], '
+        f'"regime": "empirical"` against the exact {exact:.4f}'
+    )
+    assert quoted in text
+    fit = f"{s['fit_bits']:.4f} [{s['fit_ci_bits'][0]:.4f}, {s['fit_ci_bits'][1]:.4f}]"
+    assert f"alone says {fit}, which misses it" in text
+    assert not s["fit_ci_bits"][0] <= exact <= s["fit_ci_bits"][1]
+    assert s["ci_bits"][0] <= exact <= s["ci_bits"][1]
+    d = _kernel_json(
+        capsys,
+        *"--dataset digits --kernel rbf --bandwidth median --n-train 500 --n-test 200".split(),
+        *"--target-mse 0.01 --samples 20000".split(),
+    )
+    s, exact = d["sampled"], d["exact"]["bits"]
+    lo, hi = s["ci_bits"]
+    assert f"exact {exact:.2f} bits" in text and s["regime"] == "extrapolated"
+    assert f"extrapolated, {s['bits']:.1f} bits with the interval [{lo:.1f}, {hi:.1f}]" in text
+    assert f"resolve {s['resolvable_bits']:.1f} bits" in text and lo <= exact <= hi
+
+
+def test_readme_nn_example(capsys):
+    """`ibc nn ... --samples 128`: fewer losses than the calibration needs, so a lower bound, with
+    both models beside it (the numbers the README quotes)."""
+    from ibcomplexity.cli import main
+
+    argv = "nn --dataset digits --arch mlp:width=256,depth=2 --samples 128 --epochs 20"
+    assert main([*argv.split(), "--target-mse", "0.0115", "--json", "--quiet"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    est, tr = d["estimate"], d["training"]
+    text = " ".join(README.read_text().split())
+    assert d["regime"] == "lower-bound" and d["bits"] is None
+    assert f"**at least {d['ci_bits'][0]:.2f} bits**" in text
+    assert f"all {tr['fit']} networks fit" in text and tr["fit"] == 128
+    m = tr["test_mse_fit"]
+    assert f"median {m['median']:.5f} and minimum {m['min']:.5f}" in text
+    fit = f"{est['fit_bits']:.1f} bits [{est['fit_ci_bits'][0]:.1f}, {est['fit_ci_bits'][1]:.1f}]"
+    cum = f"{est['cumulant_bits']:.1f} bits [{est['cumulant_ci_bits'][0]:.1f}, inf]"
+    assert est["cumulant_ci_bits"][1] == "inf"
+    assert f"at {fit} (noncentral chi-square) and {cum} (four cumulants)" in text

@@ -19,7 +19,10 @@ Job file schema (TOML)
 
     [job]
     name = "example"        # optional label (default: the file's stem in reports)
-    seed = 0                # required, integer >= 0: every random choice derives from it
+    seed = 0                # required, integer >= 0: the hypotheses (posterior samples,
+                            #   network initialisations and data order) and the bootstrap
+    split_seed = 0          # default split seed of the tasks (default: job.seed, as before the
+                            #   two were separated)
     targets = [0.02, 0.05]  # required: target per-entry test MSEs (> 0), a number or a list
     samples = [128, 512]    # required: sample counts S (>= 20), a number or a list
     chunk_size = 256        # hypotheses per checkpointed chunk (default 256)
@@ -33,7 +36,8 @@ Job file schema (TOML)
                             #   relative to the job file's folder
     n_train = 500           # required, >= 1
     n_test = 200            # required, >= 1; n_train + n_test <= the dataset's size
-    seed = 0                # seed of the stratified split (default: job.seed)
+    split_seed = 0          # seed of the stratified split: the task (default: job.split_seed);
+                            #   "seed" is accepted as its old name
     name = "digits"         # label (default: the dataset spec); unique among tasks
     optional = false        # true: skip the task (with a note) when its data is missing
 
@@ -87,8 +91,9 @@ exactly the chunks the manifest lacks, refuses a changed job file (its canonical
 stored in the output folder), and refuses corrupt checkpoints, naming each file, unless
 ``--repair`` is given (then they are recomputed, bit for bit, since chunks are deterministic).
 
-Outputs: ``results.csv`` and ``results.json`` (task, space, target, samples, bits with the robust
-interval of :func:`~ibcomplexity.estimate.estimate_bits`, the exact GP bits of
+Outputs: ``results.csv`` and ``results.json`` (task, space, target, samples, the quotable bits,
+interval and regime of :func:`~ibcomplexity.estimate.estimate_bits` with both loss models and the
+empirical count beside them, the exact GP bits of
 :func:`~ibcomplexity.estimate.inductive_bias_from_posterior` for GP spaces, fitting networks for NN
 spaces, seed, devices, timings) and ``plots/<unit>_<task>_<space>.png``.
 

@@ -39,8 +39,20 @@ from ibcomplexity.batch.spec import (
 
 __all__ = ["load_job", "parse_job"]
 
-_JOB_KEYS = ("name", "seed", "chunk_size", "bootstrap", "confidence", "targets", "samples", "plots")
-_TASK_KEYS = ("dataset", "n_train", "n_test", "seed", "name", "optional")
+_JOB_KEYS = (
+    "name",
+    "seed",
+    "split_seed",
+    "chunk_size",
+    "bootstrap",
+    "confidence",
+    "targets",
+    "samples",
+    "plots",
+)
+# A task's "seed" is the old name of its "split_seed" (job files written before they were
+# separated keep working, with the same results and content hash).
+_TASK_KEYS = ("dataset", "n_train", "n_test", "split_seed", "seed", "name", "optional")
 _CARD_TASK_KEYS = ("card", "name", "target_errors", "convention")
 _GP_KEYS = ("type", "name", *GP_DEFAULTS)
 _NN_KEYS = ("type", "name", "arch", *NN_DEFAULTS)
@@ -231,7 +243,10 @@ def _check_task(
     dataset = _string(errors, f"{path}.dataset", t["dataset"]) if "dataset" in t else None
     n_train = _int(errors, f"{path}.n_train", t["n_train"], minimum=1) if "n_train" in t else None
     n_test = _int(errors, f"{path}.n_test", t["n_test"], minimum=1) if "n_test" in t else None
-    seed = _int(errors, f"{path}.seed", t["seed"], minimum=0) if "seed" in t else job_seed
+    if "split_seed" in t and "seed" in t:
+        errors.add(f"{path}.seed", "is the old name of split_seed: give one of them, not both")
+    key = "split_seed" if "split_seed" in t else "seed"
+    seed = _int(errors, f"{path}.{key}", t[key], minimum=0) if key in t else job_seed
     label = _string(errors, f"{path}.name", t["name"]) if "name" in t else dataset
     optional = _bool(errors, f"{path}.optional", t["optional"]) if "optional" in t else False
     values = (dataset, n_train, n_test, seed, label, optional)
@@ -506,8 +521,13 @@ def parse_job(
     elif not isinstance(raw_tasks, list):
         errors.add("tasks", "must be an array of tables ([[tasks]])")
     else:
+        # The split seed of tasks that give none: job.split_seed, else (as before split seeds
+        # and hypothesis seeds were separated) job.seed.
+        split_seed = seed if seed is not None else 0
+        if "split_seed" in job:
+            split_seed = _int(errors, "job.split_seed", job["split_seed"], minimum=0)
         for i, t in enumerate(raw_tasks):
-            spec = _check_task(errors, i, t, seed if seed is not None else 0, base)
+            spec = _check_task(errors, i, t, split_seed if split_seed is not None else 0, base)
             if isinstance(spec, CardTaskSpec):
                 cards.append(spec)
             elif spec is not None:

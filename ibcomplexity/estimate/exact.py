@@ -90,15 +90,27 @@ class GPInductiveBias:
     def as_dict(self) -> dict[str, Any]:
         from ibcomplexity.results import _jsonable
 
-        d = _jsonable(self)
-        if self.infinite:
-            d["bits"] = d["nats"] = d["bits_per_test_point"] = "inf"
-        return d
+        return _jsonable(self)
 
 
-def loss_distribution(posterior: GPPosterior) -> GeneralizedChiSquare:
-    """The exact distribution of the per-entry test MSE of a posterior hypothesis."""
-    return GeneralizedChiSquare(**posterior.loss_components())
+def loss_distribution(posterior: GPPosterior, *, prior_scale: float = 1.0) -> GeneralizedChiSquare:
+    r"""The exact distribution of the per-entry test MSE of a posterior hypothesis.
+
+    ``prior_scale`` a multiplies the kernel (prior variance :math:`a\,k`). A noise-free GP's
+    posterior mean does not depend on a and its covariance is :math:`a\Sigma`, so the loss law is
+    the same generalized chi-square with weights :math:`a w_j`, noncentralities
+    :math:`\lambda_j / a` and the same offset, computed without a new posterior. A larger a is
+    a broader space (more spread around the same mean).
+    """
+    comps = posterior.loss_components()
+    a = check_positive("prior_scale", prior_scale)
+    if a != 1.0:
+        comps = dict(
+            comps,
+            weights=np.asarray(comps["weights"]) * a,
+            noncentralities=np.asarray(comps["noncentralities"]) / a,
+        )
+    return GeneralizedChiSquare(**comps)
 
 
 def _describe_space(posterior: GPPosterior) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """Job files: every bad field is reported at once, by path; canonical hash; data checks."""
 
+import tomllib
+
 import numpy as np
 import pytest
 
@@ -186,3 +188,44 @@ def test_unit_keys_depend_on_content_not_position():
     b = {u.id: u.key_words for u in plan_units(parse_job(moved, check_data=False))}
     assert a["t0-s0"] == b["t1-s1"] and a["t0-s1"] == b["t1-s0"]
     assert len(set(a.values()) | set(b.values())) == 4
+
+
+SEEDS = """\
+[job]
+seed = 7
+{job_extra}
+targets = [0.05]
+samples = [24]
+
+[[tasks]]
+dataset = "digits"
+n_train = 50
+n_test = 20
+{task_extra}
+
+[[spaces]]
+type = "gp"
+"""
+
+
+def _seeds(job_extra="", task_extra="", text=SEEDS):
+    return parse_job(
+        tomllib.loads(text.format(job_extra=job_extra, task_extra=task_extra)), check_data=False
+    )
+
+
+def test_split_seed_is_separate_from_the_hypothesis_seed():
+    """job.seed drives the hypotheses; a task's split seed comes from tasks.split_seed, its old
+    name tasks.seed, job.split_seed, or (as before the separation) job.seed, in that order."""
+    assert _seeds().tasks[0].seed == 7  # an old file: the split follows job.seed, as it did
+    assert _seeds(job_extra="split_seed = 3").tasks[0].seed == 3
+    assert _seeds(job_extra="split_seed = 3", task_extra="split_seed = 4").tasks[0].seed == 4
+    old, new = _seeds(task_extra="seed = 4"), _seeds(task_extra="split_seed = 4")
+    assert old.tasks[0].seed == new.tasks[0].seed == 4 and old.seed == new.seed == 7
+    assert old.content_hash == new.content_hash  # the same job, whichever name is used
+    other_draws = _seeds(task_extra="split_seed = 4", text=SEEDS.replace("seed = 7", "seed = 8"))
+    assert other_draws.tasks[0].seed == 4 and other_draws.seed == 8
+    with pytest.raises(InputError, match=r"tasks\[0\].seed: is the old name of split_seed"):
+        _seeds(task_extra="seed = 4\nsplit_seed = 4")
+    with pytest.raises(InputError, match=r"job.split_seed"):
+        _seeds(job_extra="split_seed = -1")

@@ -146,13 +146,15 @@ def test_misspecified_family_is_flagged_and_the_robust_interval_covers_the_truth
     est = estimate_bits(x, eps, bootstrap=100, seed=0)
     assert est.skew_excess > 1.0 and "more skewed" in est.message
     assert est.cumulant_fit.model == "two-point"
-    assert not (est.ci_low_bits <= truth <= est.ci_high_bits)  # the MLE alone: misspecified
+    fit_lo, fit_hi = est.fit_ci_bits
+    assert not (fit_lo <= truth <= fit_hi)  # the MLE alone: misspecified
     assert est.cumulant_ci_bits[0] <= truth <= est.cumulant_ci_bits[1]
-    assert est.robust_ci_bits[0] <= truth <= est.robust_ci_bits[1]
-    assert abs(est.cumulant_bits - truth) < abs(est.bits - truth)
-    lo, hi = est.robust_ci_bits
-    assert lo == min(est.ci_low_bits, est.cumulant_ci_bits[0])
-    assert hi == max(est.ci_high_bits, est.cumulant_ci_bits[1])
+    assert est.models_ci_bits[0] <= truth <= est.models_ci_bits[1]
+    assert est.ci_bits[0] <= truth <= est.ci_bits[1]  # the quoted (widened) interval too
+    assert abs(est.cumulant_bits - truth) < abs(est.fit_bits - truth)
+    lo, hi = est.models_ci_bits
+    assert lo == min(fit_lo, est.cumulant_ci_bits[0])
+    assert hi == max(fit_hi, est.cumulant_ci_bits[1])
 
 
 def test_well_specified_sample_keeps_both_models_close():
@@ -161,24 +163,28 @@ def test_well_specified_sample_keeps_both_models_close():
     est = estimate_bits(x, eps, bootstrap=60, seed=0)
     assert est.skew_excess < 1.0 and "more skewed" not in est.message
     assert est.cumulant_fit.model == "ncx2"
-    assert abs(est.cumulant_bits - est.bits) / est.bits < 0.1
-    assert est.robust_ci_bits[0] <= est.ci_low_bits and est.ci_high_bits <= est.robust_ci_bits[1]
+    assert abs(est.cumulant_bits - est.fit_bits) / est.fit_bits < 0.1
+    lo, hi = est.models_ci_bits
+    assert lo <= est.fit_ci_bits[0] and est.fit_ci_bits[1] <= hi
 
 
 def test_no_bootstrap_gives_point_estimates_only():
     x = stats.ncx2.rvs(30, 10, scale=0.01, size=2_000, random_state=5)
     est = estimate_bits(x, 0.2, bootstrap=0)
     assert est.cumulant_bits is not None and est.cumulant_ci_bits is None
-    assert est.robust_ci_bits is None
+    assert est.models_ci_bits is None
     ref = estimate_bits(x, 0.2, method="reference")
-    assert ref.cumulant_fit is None and ref.robust_ci_bits is None
+    assert ref.cumulant_fit is None and ref.models_ci_bits is None
 
 
 def test_deep_extrapolation_is_flagged():
     x = stats.ncx2.rvs(400, 10, scale=0.01, size=2_000, random_state=6)  # mean 4.1, sd 0.29
     far = float(x.mean() - 6 * x.std())
-    est = estimate_bits(x, far, bootstrap=0)
+    est = estimate_bits(x, far, bootstrap=50)
     assert est.target_sd_below_mean == pytest.approx(6.0)
-    assert est.count_below == 0 and "extrapolate" in est.message
-    near = estimate_bits(x, float(np.quantile(x, 0.05)), bootstrap=0)
-    assert 0 < near.target_sd_below_mean < 3 and "extrapolate" not in near.message
+    assert est.count_below == 0 and est.regime == "extrapolated"
+    assert est.message.startswith("extrapolated") and "assumption" in est.message
+    assert est.extrapolation > 0
+    near = estimate_bits(x, float(np.quantile(x, 0.05)), bootstrap=50)
+    assert 0 < near.target_sd_below_mean < 3 and near.regime == "empirical"
+    assert "extrapolated" not in near.message
