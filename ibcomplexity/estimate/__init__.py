@@ -1,9 +1,14 @@
-"""Loss samples -> bits: fitted loss model with bootstrap interval, empirical count, reference.
+"""Loss samples -> bits: one quotable answer per sample (empirical, extrapolated with a calibrated
+interval, or a lower bound), the fitted loss models behind it, the exact GP estimate, and the bias
+an architecture provides.
 
-See :mod:`ibcomplexity.estimate.loss_fit` (with :mod:`~ibcomplexity.estimate.ncx2_fit` and
-:mod:`~ibcomplexity.estimate.cumulant_fit`) and :mod:`ibcomplexity.estimate.reference`.
+See :mod:`ibcomplexity.estimate.loss_fit` (with :mod:`~ibcomplexity.estimate.calibration`,
+:mod:`~ibcomplexity.estimate.ncx2_fit` and :mod:`~ibcomplexity.estimate.cumulant_fit`),
+:mod:`ibcomplexity.estimate.exact`, :mod:`ibcomplexity.estimate.provided` and
+:mod:`ibcomplexity.estimate.reference`.
 """
 
+from ibcomplexity.estimate.calibration import Calibration, calibration, resolvable_bits
 from ibcomplexity.estimate.cumulant_fit import (
     CUMULANT_MODELS,
     CumulantFit,
@@ -28,7 +33,13 @@ from ibcomplexity.estimate.loss_fit import (
     fit_ncx2,
     ncx2_moment_match,
 )
-from ibcomplexity.estimate.provided import PROVIDED_DEFINITION, ProvidedBias, provided_bias
+from ibcomplexity.estimate.provided import (
+    PROVIDED_DEFINITION,
+    ProvidedBias,
+    ProvidedDifference,
+    provided_bias,
+    provided_difference,
+)
 from ibcomplexity.estimate.reference import ReferenceBits, reference_bits, sankaran_z
 
 __all__ = [
@@ -52,7 +63,12 @@ __all__ = [
     "ncx2_moment_match",
     "PROVIDED_DEFINITION",
     "ProvidedBias",
+    "ProvidedDifference",
     "provided_bias",
+    "provided_difference",
+    "Calibration",
+    "calibration",
+    "resolvable_bits",
     "ReferenceBits",
     "reference_bits",
     "sankaran_z",

@@ -95,6 +95,7 @@ from ibcomplexity.estimate.ncx2_fit import (
     fit_ncx2,
     ncx2_moment_match,
 )
+from ibcomplexity.estimate.reference import reference_bits
 
 __all__ = [
     "MIN_SAMPLES",
@@ -430,9 +431,6 @@ def _reference_estimate(x, eps, confidence, seed) -> BitsEstimate:
 
 
 def _reference(x: np.ndarray, eps: float) -> tuple[NcxFit, float, str]:
-    # Imported here: reference.py imports the input checks of this package.
-    from ibcomplexity.estimate.reference import reference_bits
-
     ref = reference_bits(x, eps)
     nll = float(np.sum(stats.ncx2.logpdf(x, ref.df, ref.nc, loc=0, scale=ref.scale)))
     fit = NcxFit(

@@ -147,7 +147,9 @@ class ProvidedDifference:
       resolved: the GP difference's interval excludes 0 and not both architectures saturate
         the base space.
       saturated: both architectures are below the base space's resolution.
-      message: the comparison in words (resolved, or why not, with a remedy).
+      bound_resolved: the bound difference's interval excludes 0 (``None`` without a bound).
+      message: the comparison in words, in both base spaces (resolved, or why not, with a
+        remedy).
       bootstrap, seed, confidence: how the interval was made.
     """
 
@@ -159,6 +161,7 @@ class ProvidedDifference:
     bound_log10_ci: tuple[float, float] | None
     resolved: bool
     saturated: bool
+    bound_resolved: bool | None
     message: str
     bootstrap: int
     seed: int
@@ -406,8 +409,28 @@ def provided_difference(
     else:
         message = (
             f"unresolved: the {pct}% interval of the difference, [{ci[0]:.4g}, {ci[1]:.4g}] "
-            "bits, includes 0; more networks per architecture (--samples) narrow it"
+            f"bits, includes 0: the median test MSEs, {pa.achieved_test_mse:.4g} "
+            f"[{pa.achieved_test_mse_ci[0]:.4g}, {pa.achieved_test_mse_ci[1]:.4g}] and "
+            f"{pb.achieved_test_mse:.4g} [{pb.achieved_test_mse_ci[0]:.4g}, "
+            f"{pb.achieved_test_mse_ci[1]:.4g}], are too close for {pa.fit} and {pb.fit} "
+            "networks; more networks per architecture (--samples) narrow it"
         )
+    bound_resolved = None
+    if bound_ci is not None:
+        bound_resolved = bound_ci[0] > 0 or bound_ci[1] < 0
+        if bound_resolved:
+            more = "more" if bound_ci[0] > 0 else "less"
+            message += (
+                f". In the bound's base space (median classification error "
+                f"{pa.achieved_test_error:.4g} against {pb.achieved_test_error:.4g}) it provides "
+                f"{abs(bound):.3g} log10 bits {more} ({pct}% interval [{bound_ci[0]:.3g}, "
+                f"{bound_ci[1]:.3g}] excludes 0)"
+            )
+        else:
+            message += (
+                f". In the bound's base space the difference, {bound:.3g} log10 bits "
+                f"[{bound_ci[0]:.3g}, {bound_ci[1]:.3g}], is unresolved too"
+            )
     return ProvidedDifference(
         arch=pa.arch,
         versus=pb.arch,
@@ -417,6 +440,7 @@ def provided_difference(
         bound_log10_ci=bound_ci,
         resolved=resolved,
         saturated=saturated,
+        bound_resolved=bound_resolved,
         message=message,
         bootstrap=int(bootstrap),
         seed=int(seed),

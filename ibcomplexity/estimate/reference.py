@@ -57,7 +57,7 @@ from scipy import stats
 
 from ibcomplexity._numerics import LN2
 from ibcomplexity.distributions.noncentral_chi2 import ncx2_log_cdf
-from ibcomplexity.estimate.loss_fit import _check_losses, _check_target
+from ibcomplexity.estimate._samples import _check_losses, _check_target
 
 __all__ = ["ReferenceBits", "reference_bits", "sankaran_z"]
 

@@ -205,3 +205,20 @@ def test_trained_networks_end_to_end(base):
     assert p.fit == res.num_fit
     assert p.achieved_test_mse == float(np.median(res.test_mse_fit.astype(np.float64)))
     assert p.bits_gp_ci[0] <= p.bits_gp <= p.bits_gp_ci[1]
+
+
+def test_difference_in_the_bound_base_space(base):
+    """Equal test MSEs but different accuracies: unresolved in the GP space, resolved in the
+    bound's (which works on the classification error), and the message says both."""
+    _, posterior, stats_ = base
+    dist = loss_distribution(posterior)
+    sd = math.sqrt(dist.variance)
+    rng = np.random.default_rng(5)
+    mse = dist.mean - 2 * sd + 0.5 * sd * rng.standard_normal(30)
+    good = fake(mse, arch="good", accuracy=rng.uniform(0.94, 0.96, 30))
+    bad = fake(mse[::-1], arch="bad", accuracy=rng.uniform(0.84, 0.86, 30))
+    d = provided_difference(good, bad, posterior=posterior, statistics=stats_, bootstrap=500)
+    assert not d.resolved and d.bits_gp_ci[0] < 0 < d.bits_gp_ci[1]
+    assert d.bound_resolved and d.bound_log10_ci[0] > 0
+    assert "In the bound's base space" in d.message and "log10 bits more" in d.message
+    assert provided_difference(good, bad, posterior=posterior, bootstrap=50).bound_resolved is None
