@@ -382,6 +382,7 @@ def cmd_compare(args) -> int:
             "split_seed": args.split_seed,
             "seed": args.seed,
             "samples": args.samples,
+            "argv": getattr(args, "argv", None),
         },
         "plot": args.plot,
     }

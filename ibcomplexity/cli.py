@@ -67,7 +67,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], Callable[[int, int], No
 
 
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
+    """One JSON object on stdout, by the library's one convention (inf as "inf")."""
+    from ibcomplexity._json import jsonable
+
+    sys.stdout.write(json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
 
 
 def _fmt(v: Any) -> str:
@@ -511,7 +514,11 @@ def _cmd_estimate(args) -> int:
         "plot": str(plot),
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "estimate.json").write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    from ibcomplexity._json import jsonable
+
+    (out / "estimate.json").write_text(
+        json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n"
+    )
     if args.json:
         _print_json(payload)
         return 0

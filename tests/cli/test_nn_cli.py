@@ -8,6 +8,7 @@ import pytest
 
 from ibcomplexity._json import number
 from ibcomplexity.cli import main
+from ibcomplexity.estimate.calibration import calibration
 
 SMALL = ["--n-train", "100", "--n-test", "100", "--epochs", "40", "--batch-size", "25"]
 FITS = ["--lr", "0.003"]  # width 64-128 MLPs fit 100 digits (train MSE ~0.003) in 40 epochs
@@ -36,7 +37,8 @@ def test_nn_json_plot_and_consistency(capsys, tmp_path):
         assert d["bits"] is None and d["ci_bits"][1] == "inf"
     else:
         assert d["ci_bits"][0] <= d["bits"] <= number(d["ci_bits"][1])
-    assert d["resolvable_bits"] == pytest.approx(math.log2(tr["fit"] / 10))
+    c_min = calibration().empirical_min_count
+    assert d["resolvable_bits"] == pytest.approx(math.log2(tr["fit"] / c_min))
     assert tr["test_mse_fit"]["min"] <= tr["test_mse_fit"]["median"] <= tr["test_mse_fit"]["max"]
     assert d["inputs"]["split_seed"] == 0 and d["inputs"]["seed"] == 0
     assert plot.exists() and plot.stat().st_size > 10_000
