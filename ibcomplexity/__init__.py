@@ -1,5 +1,7 @@
 """ibcomplexity: inductive-bias complexity of machine-learning tasks."""
 
+from importlib import metadata as _metadata
+
 from ibcomplexity._validation import InputError
 from ibcomplexity.bound import (
     CONVENTIONS,
@@ -21,7 +23,10 @@ from ibcomplexity.results import (
     TaskStatistics,
 )
 
-__version__ = "0.1.0"
+try:  # one place for the version: pyproject.toml, read back from the installed metadata
+    __version__ = _metadata.version("ibcomplexity")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "InputError",

@@ -228,9 +228,14 @@ def _mode(args) -> str:
 
 
 def cmd_batch(args) -> int:
+    from ibcomplexity._limits import check_output_dir
     from ibcomplexity.batch import load_job, run_job
 
     mode = _mode(args)
+    out = Path(args.out) if args.out else Path(f"ibc-batch-{Path(args.job).stem}")
+    # Before the job's data is loaded or anything computed: a file, a path under a file, /proc
+    # or a read-only folder is refused in one line.
+    check_output_dir(out, "--out")
     index = count = None
     if mode == "shard":
         index, count = _parse_shard(args.shard)
@@ -252,7 +257,6 @@ def cmd_batch(args) -> int:
         else:
             index, count = initialize(args.coordinator, args.num_processes, args.process_id)
     job = load_job(args.job)
-    out = Path(args.out) if args.out else Path(f"ibc-batch-{Path(args.job).stem}")
     if index is not None:
         return _cmd_shard(args, job, out, index, count, wait=mode != "shard")
     with _batch_progress(not args.quiet) as progress:
@@ -301,6 +305,7 @@ def _cmd_shard(args, job, out: Path, index: int, count: int, *, wait: bool) -> i
             )
             return 130
     waited = wait and wait_for_all_processes()
+    _warn(result.warnings)
     if args.json:
         _print_json({"job": job.canonical(), "shard": result.as_dict()})
         return 0
@@ -326,9 +331,16 @@ def _cmd_shard(args, job, out: Path, index: int, count: int, *, wait: bool) -> i
     return 0
 
 
+def _warn(warnings) -> None:
+    """What a run could not check, one ``ibc: warning:`` line each on stderr."""
+    for w in warnings:
+        sys.stderr.write(f"ibc: warning: {w}\n")
+
+
 def _report(args, job, out: Path, result, merged) -> int:
     from ibcomplexity.cli import _console, _print_json
 
+    _warn(result.warnings)
     if args.json:
         extra = {"merge": merged.as_dict()} if merged is not None else {}
         _print_json({"job": job.canonical(), **result.as_dict(), **extra})

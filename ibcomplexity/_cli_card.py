@@ -56,9 +56,16 @@ def cmd_card(args, *, progress, print_json) -> int:
     """``ibc card --dataset SPEC``: a Markdown data card (YAML front matter) on stdout."""
     import sys
 
+    from ibcomplexity._validation import check_error_rate, check_positive
+    from ibcomplexity.tasks import is_task_source
     from ibcomplexity.tasks.card_builder import card_markdown
     from ibcomplexity.tasks.cards import bound_from_card
 
+    if args.target_error is not None:  # a rate for classification, a regression error for RL
+        if is_task_source(args.dataset):
+            check_positive("--target-error (a regression target error)", args.target_error)
+        else:
+            check_error_rate("--target-error", args.target_error)
     with progress(not args.quiet) as pf:
         card = _card(args, pf)
     bound = bound_from_card(card, convention=args.convention)

@@ -52,11 +52,17 @@ def _bits(x: float) -> str:
 
 
 def cmd_fewshot(args) -> int:
+    from ibcomplexity._validation import check_error_rate
     from ibcomplexity.cli import _console, _print_json, _progress
+    from ibcomplexity.plots import check_plot_path
     from ibcomplexity.results import _jsonable
     from ibcomplexity.tasks.fewshot import fewshot_vs_classification, meta_statistics
     from ibcomplexity.tasks.omniglot import load_omniglot
 
+    # the counts were range-checked by ibc's main (--ways >= 2, --shots >= 1, ...)
+    check_error_rate("--target-error", args.target_error)
+    if args.plot:
+        check_plot_path(args.plot, "--plot")
     sources = [s for s in args.data.split(",") if s.strip()]
     if not sources:
         raise InputError("--data names no Omniglot source")

@@ -115,13 +115,27 @@ def _task_and_data(args):
     return shape, task
 
 
-def _train(args, arch_spec: str, input_shape, task, progress):
+def _check_plot(args) -> None:
+    """``--plot``: a writable path with an image extension, checked before any training."""
+    if args.plot:
+        from ibcomplexity.plots import check_plot_path
+
+        check_plot_path(args.plot, "--plot")
+
+
+def _parse(arch_spec: str, input_shape, task):
+    """The architecture for the task's inputs and outputs: sizes bounded and the weights' memory
+    checked (:func:`~ibcomplexity.hypotheses.networks.parse_arch`), before any training."""
+    from ibcomplexity.hypotheses.networks import parse_arch
+
+    return parse_arch(arch_spec, input_shape=input_shape, outputs=task.classes)
+
+
+def _train(args, arch, task, progress):
     import jax
 
-    from ibcomplexity.hypotheses.networks import parse_arch
     from ibcomplexity.hypotheses.training import DEFAULT_FIT_THRESHOLD, train_hypotheses
 
-    arch = parse_arch(arch_spec, input_shape=input_shape, outputs=task.classes)
     threshold = DEFAULT_FIT_THRESHOLD if args.fit_threshold is None else args.fit_threshold
     t0 = time.perf_counter()
     res = train_hypotheses(
@@ -145,7 +159,9 @@ def _train(args, arch_spec: str, input_shape, task, progress):
 def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
     """Training outcome; the test statistics are over the networks that fit (``None`` if none)."""
     fit = res.fits
-    mse, acc = res.test_mse[fit], res.test_accuracy[fit]
+    # float64, as the estimate and the provided bias read them (a float32 median of an even count
+    # rounds the mean of the middle two differently)
+    mse, acc = res.test_mse[fit].astype(np.float64), res.test_accuracy[fit].astype(np.float64)
     return {
         "arch": arch.spec,
         "parameters": int(arch.num_parameters),
@@ -180,16 +196,15 @@ def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
 def cmd_nn(args) -> int:
     from ibcomplexity.cli import _console, _print_json, _progress
     from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
-    from ibcomplexity.estimate import MIN_SAMPLES, estimate_bits
+    from ibcomplexity.estimate import estimate_bits
     from ibcomplexity.estimate.provided import check_fits
 
-    if isinstance(args.samples, int) and 0 < args.samples < MIN_SAMPLES:
-        raise InputError(
-            f"--samples must be >= {MIN_SAMPLES} for a fitted estimate, got {args.samples}"
-        )
+    # the options were range-checked by ibc's main (--samples >= 20, --bootstrap >= 0, ...)
+    _check_plot(args)
     shape, task = _task_and_data(args)
+    arch = _parse(args.arch, shape, task)
     with _progress(not args.quiet) as pf:
-        arch, res, seconds = _train(args, args.arch, shape, task, pf("training networks"))
+        arch, res, seconds = _train(args, arch, task, pf("training networks"))
     check_fits(res)
     losses = res.test_mse_fit.astype(np.float64)
     est = estimate_bits(losses, args.target_mse, bootstrap=args.bootstrap, seed=args.seed)
@@ -294,18 +309,20 @@ def cmd_compare(args) -> int:
         suggested_prior_scale,
     )
     from ibcomplexity.hypotheses import GPSpace, gp_posterior, make_kernel
+    from ibcomplexity.hypotheses.gp import check_posterior_memory
     from ibcomplexity.stats import task_statistics
 
     if len(set(args.arch)) != len(args.arch):
         raise InputError(f"--arch given twice: {args.arch}")
     if not (args.base_scale > 0 and math.isfinite(args.base_scale)):
         raise InputError(f"--base-scale must be a positive number, got {args.base_scale!r}")
-    shape, task = _task_and_data(args)
-    if not task.is_classification:
-        raise InputError(
-            f"ibc compare measures provided bits in the classification base spaces; "
-            f"{args.dataset!r} has real-valued targets (use ibc nn on it)"
-        )
+    _check_plot(args)
+    check_posterior_memory(
+        args.n_train,
+        args.n_test,
+        what=f"the base GP posterior on --n-train {args.n_train} and --n-test {args.n_test}",
+        hint="use a smaller --n-train or --n-test",
+    )
     kernel = make_kernel(args.kernel)
     if args.bandwidth is not None:
         bw: float | str = args.bandwidth
@@ -315,14 +332,21 @@ def cmd_compare(args) -> int:
             except ValueError:
                 raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
         kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+    shape, task = _task_and_data(args)
+    if not task.is_classification:
+        raise InputError(
+            f"ibc compare measures provided bits in the classification base spaces; "
+            f"{args.dataset!r} has real-valued targets (use ibc nn on it)"
+        )
+    archs = [_parse(spec, shape, task) for spec in args.arch]  # all of them before any training
     posterior = gp_posterior(GPSpace(kernel=kernel), task)
     trained, rows = [], []
     with _progress(not args.quiet) as pf:
         stats = task_statistics(
             task.x_train, task.labels_train, seed=args.split_seed, dataset=task.name
         )
-        for spec in args.arch:
-            arch, res, seconds = _train(args, spec, shape, task, pf(f"training {spec}"))
+        for spec, arch in zip(args.arch, archs, strict=True):
+            arch, res, seconds = _train(args, arch, task, pf(f"training {spec}"))
             check_fits(res)
             trained.append(res)
             p = provided_bias(

@@ -233,8 +233,9 @@ _OPEN = {"[": "]", "{": "}", "(": ")"}
 def check_nesting(text: str, what: str, *, limit: int = MAX_NESTING) -> None:
     """Refuse text whose brackets nest deeper than ``limit`` (before a recursive parser sees it).
 
-    Counts ``[``, ``{``, ``(`` outside quoted strings; a YAML block's indentation depth counts as
-    well (one level per two spaces). Cheap: one pass, no parsing.
+    Counts ``[``, ``{``, ``(`` outside quoted strings; a YAML block's depth counts as well (one
+    level per two spaces of indentation and per ``- `` opening a line's sequence, so 100,000
+    ``- `` on one line are refused too). Cheap: one pass, no parsing.
     """
     depth = worst = 0
     quote = None
@@ -255,8 +256,13 @@ def check_nesting(text: str, what: str, *, limit: int = MAX_NESTING) -> None:
             worst = max(worst, depth)
         elif ch in "]})":
             depth = max(depth - 1, 0)
-    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
-    worst = max(worst, indent // 2)
+    for line in text.splitlines():  # block nesting: indentation, and "- - - x" on one line
+        body = line.lstrip(" ")
+        level = (len(line) - len(body)) // 2
+        while body.startswith("- ") or body == "-":
+            level += 1
+            body = body[2:].lstrip(" ")
+        worst = max(worst, level)
     if worst > limit:
         raise InputError(
             f"{what} nests {worst} levels deep, more than the limit of {limit}; "
@@ -313,6 +319,8 @@ def check_output_file(
     lie about the file's name).
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{what} {path} is a folder; give a file name such as {path}/plot.png")
     if suffixes is not None:
         allowed = sorted(set(suffixes))
         if path.suffix.lower() not in allowed:
@@ -320,8 +328,6 @@ def check_output_file(
             raise InputError(
                 f"{what} {path} has {got}; use one of {', '.join(allowed)} (e.g. {path.stem}.png)"
             )
-    if path.is_dir():
-        raise InputError(f"{what} {path} is a folder; give a file name such as {path}/plot.png")
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f"{what} {path} exists and is not writable")
     _check_writable_dir(_first_existing_parent(path.parent), what, path)

@@ -13,28 +13,64 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["InputError", "check_finite_array", "check_int", "check_positive", "check_probability"]
+__all__ = [
+    "InputError",
+    "check_error_rate",
+    "check_finite_array",
+    "check_int",
+    "check_positive",
+    "check_probability",
+    "show_value",
+]
+
+# Integers with more digits than this are shown by their size (Python refuses to print an int of
+# more than 4300 digits, and a 300-digit number in an error message helps nobody).
+_SHOW_DIGITS = 30
 
 
 class InputError(ValueError):
     """Raised for bad user input. The message names the argument and says what was wrong."""
 
 
+def show_value(value) -> str:
+    """``repr(value)`` for an error message; a huge integer is shown as ``an integer of N digits``.
+
+    >>> show_value(10**40)
+    'an integer of 41 digits'
+    """
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        v = abs(int(value))
+        if v.bit_length() > _SHOW_DIGITS * 3.33:
+            digits = int(v.bit_length() * math.log10(2)) + 1  # exact or one too many
+            if v < 10 ** (digits - 1):
+                digits -= 1
+            return f"{'a negative' if int(value) < 0 else 'an'} integer of {digits} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float after checking it is a finite positive real number."""
+    """Return ``value`` as a float after checking it is a finite positive real number.
+
+    An integer too large for a float (beyond about 1.8e308) is refused as not finite.
+    """
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise InputError(f"{name} must be a number, got {value!r}")
-    v = float(value)
+        raise InputError(f"{name} must be a number, got {show_value(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf if value > 0 else -math.inf
     if not math.isfinite(v):
-        raise InputError(f"{name} must be finite, got {value!r}")
+        raise InputError(f"{name} must be finite, got {show_value(value)}")
     if v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise InputError(f"{name} must be {bound}, got {value!r}")
+        raise InputError(f"{name} must be {bound}, got {show_value(value)}")
     return v
 
 
-def check_int(name: str, value, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int after checking it is an integer >= ``minimum``.
+def check_int(name: str, value, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int after checking it is an integer >= ``minimum`` (and <=
+    ``maximum`` when given).
 
     Floats that are exactly integral (``60000.0``, ``1e6``) are accepted, since cards and the CLI
     often write counts that way.
@@ -46,9 +82,11 @@ def check_int(name: str, value, *, minimum: int = 1) -> int:
     elif isinstance(value, Real) and math.isfinite(float(value)) and float(value).is_integer():
         v = int(float(value))
     else:
-        raise InputError(f"{name} must be an integer, got {value!r}")
+        raise InputError(f"{name} must be an integer, got {show_value(value)}")
     if v < minimum:
-        raise InputError(f"{name} must be >= {minimum}, got {v}")
+        raise InputError(f"{name} must be >= {minimum}, got {show_value(v)}")
+    if maximum is not None and v > maximum:
+        raise InputError(f"{name} must be at most {maximum:,}, got {show_value(v)}")
     return v
 
 
@@ -57,7 +95,26 @@ def check_probability(name: str, value, *, open_interval: bool = True) -> float:
     v = check_positive(name, value, allow_zero=not open_interval)
     if v > 1 or (open_interval and v == 1):
         raise InputError(
-            f"{name} must be in {'(0, 1)' if open_interval else '[0, 1]'}, got {value!r}"
+            f"{name} must be in {'(0, 1)' if open_interval else '[0, 1]'}, got {show_value(value)}"
+        )
+    return v
+
+
+def check_error_rate(name: str, value) -> float:
+    """Return an error rate (a classification error, a probability of a mistake) in (0, 1).
+
+    0 is unreachable for the bound (it needs infinitely many bits), and a rate of 1 or more asks
+    for nothing; NaN and infinities are refused. The message names the valid range.
+    """
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InputError(f"{name} must be an error rate in (0, 1), got {show_value(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf
+    if not 0.0 < v < 1.0:
+        raise InputError(
+            f"{name} must be an error rate strictly between 0 and 1, got {show_value(value)}"
         )
     return v
 

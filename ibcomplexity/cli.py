@@ -2,6 +2,12 @@
 
 Exit status: 0 on success; 2 with a one-line ``ibc: error: ...`` on bad input; 130 when interrupted.
 Progress bars go to stderr (only on a terminal), so ``--json`` output on stdout stays clean.
+
+Bad input fails before any work: every numeric option is range-checked (:func:`_check_options`)
+before a dataset is read, target error rates must lie in (0, 1), output folders and plot paths are
+checked (writable, a known image extension) before the computation, and memory estimates (GP
+posterior, network weights) are checked against ``IBC_MEMORY_LIMIT``. A write that fails
+afterwards (disk full) is one line naming the path, too.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -26,7 +33,112 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (argparse's default prints the whole usage first)."""
 
     def error(self, message: str):  # noqa: D401
+        # a 5000-digit "--samples 999..." is quoted back by argparse: shorten long values
+        message = re.sub(r"'([^']{40})[^']{20,}'", r"'\1...'", message)
         raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+# ------------------------------------------------------------------------- checks before work
+
+#: Seeds become JAX keys, which keep 32 bits: a larger seed would silently collide with another.
+_MAX_SEED = 2**32 - 1
+#: Loop counts and sizes that XLA or a jitted loop holds as int32.
+_MAX_INT32 = 2**31 - 1
+#: Sample counts: sample and network indices are uint32.
+_MAX_SAMPLES = 2**32
+#: Bootstrap resamples of an interval (each refits the loss model; the default is 200).
+_MAX_BOOTSTRAP = 100_000
+#: The commands whose options :func:`_check_options` checks (``batch`` checks its own).
+_CHECKED_COMMANDS = frozenset(
+    ("bound", "stats", "card", "kernel", "estimate", "nn", "compare", "fewshot")
+)
+
+
+def _check_options(args) -> None:
+    """Range-check every numeric option of this command before any data is read.
+
+    Integers must be counts in a valid range (seeds 0 .. 2^32 - 1, samples >= 20 for a fitted
+    estimate, bootstrap 0 .. 100000, ...), real options finite and positive. Options a command
+    does not have are skipped; the error names the option as typed.
+    """
+    from ibcomplexity._validation import check_int, check_positive
+
+    def get(name):
+        return getattr(args, name, None)
+
+    fitted = 20  # ibcomplexity.estimate.MIN_SAMPLES, without importing the estimators here
+    ints = {
+        "seed": (0, _MAX_SEED),
+        "split_seed": (0, _MAX_SEED),
+        "k": (1, _MAX_INT32),
+        "num_queries": (1, _MAX_INT32),
+        "n_train": (1, _MAX_INT32),
+        "n_test": (1, _MAX_INT32),
+        "samples": (fitted, _MAX_SAMPLES),
+        "bootstrap": (0, _MAX_BOOTSTRAP),
+        "epochs": (1, _MAX_INT32),
+        "batch_size": (1, _MAX_INT32),
+        "chunk": (1, _MAX_SAMPLES),
+        "size": (1, _MAX_INT32),
+        "ways": (2, 10_000),
+        "shots": (1, _MAX_INT32),
+        "queries": (1, _MAX_INT32),
+        "episodes": (1, _MAX_INT32),
+    }
+    for name, (lo, hi) in ints.items():
+        if get(name) is not None:
+            check_int("--" + name.replace("_", "-"), get(name), minimum=lo, maximum=hi)
+    for name in ("lr", "fit_threshold", "target_mse", "base_scale"):
+        if get(name) is not None:
+            check_positive("--" + name.replace("_", "-"), get(name))
+    if get("weight_decay") is not None:
+        check_positive("--weight-decay", get("weight_decay"), allow_zero=True)
+    if get("size") is not None:
+        from ibcomplexity._limits import check_pixels
+
+        check_pixels(args.size, args.size, "--size")
+
+
+def _check_target_error(value, *, rate: bool, option: str = "--target-error") -> None:
+    """``--target-error``: an error rate in (0, 1) for classification and meta-learning; any
+    finite positive number for a regression (RL) source, whose target is a regression error."""
+    from ibcomplexity._validation import check_error_rate, check_positive
+
+    if value is None:
+        return
+    if rate:
+        check_error_rate(option, value)
+    else:
+        check_positive(f"{option} (a regression target error)", value)
+
+
+def _check_gp_memory(args) -> None:
+    """The exact GP posterior's float64 arrays for --n-train and --n-test, before any data."""
+    from ibcomplexity.hypotheses.gp import check_posterior_memory
+
+    check_posterior_memory(
+        args.n_train,
+        args.n_test,
+        what=f"the GP posterior on --n-train {args.n_train} and --n-test {args.n_test}",
+        hint="use a smaller --n-train or --n-test",
+    )
+
+
+def _check_plot(args) -> None:
+    """``--plot``: a writable path with an image extension, checked before the computation."""
+    if getattr(args, "plot", None):
+        from ibcomplexity.plots import check_plot_path
+
+        check_plot_path(args.plot, "--plot")
+
+
+def _write_text(path: Path, text: str, what: str) -> None:
+    """Write a results file; a failed write (disk full, permissions) is one line naming it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        raise InputError(f"could not write {what} {path}: {exc.strerror or exc}") from None
 
 
 # ----------------------------------------------------------------------------------- output
@@ -76,8 +188,14 @@ def _print_json(obj: Any) -> None:
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
-    if isinstance(v, int) and abs(v) >= 10**7:
-        return f"{float(v):.6g}"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**7:
+        import math
+
+        from ibcomplexity._numerics import format_log10
+
+        # through the log: a count such as 20^20 episodes (or a --set n=10^400) is past float range
+        mantissa, exponent = format_log10(math.log10(abs(v)), 5).split("e")
+        return ("-" if v < 0 else "") + mantissa.rstrip("0").rstrip(".") + "e" + exponent
     return str(v)
 
 
@@ -183,15 +301,27 @@ def _cmd_stats(args) -> int:
 
 
 def _parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options as a dict (values are JSON: numbers, or a mapping for the
+    alphabets of a meta card); the card then checks each value's range."""
+    from ibcomplexity._limits import check_nesting
+    from ibcomplexity._validation import show_value
+
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
-            raise InputError(f"--set expects KEY=VALUE, got {item!r}")
+            raise InputError(f"--set expects KEY=VALUE, got {show_value(item)}")
         key, value = item.split("=", 1)
+        key = key.strip()
+        check_nesting(value, f"--set {key}")
         try:
-            out[key.strip()] = json.loads(value)
+            out[key] = json.loads(value)
         except json.JSONDecodeError:
-            raise InputError(f"--set {key}: value {value!r} is not a number") from None
+            raise InputError(f"--set {key}: value {show_value(value)} is not a number") from None
+        except ValueError:  # an integer of more than 4300 digits
+            raise InputError(
+                f"--set {key}: value has {len(value.strip()):,} characters, far beyond any "
+                "statistic (integers past 4300 digits are refused)"
+            ) from None
     return out
 
 
@@ -205,6 +335,9 @@ def _cmd_bound(args) -> int:
     stats = None
     if args.card is not None:
         card = load_card(args.card)
+        _check_target_error(
+            args.target_error, rate=bool(args.product_with) or card.task not in ("rl", "cartpole")
+        )
         if args.set:
             card = card.with_statistics(**_parse_overrides(args.set))
         if args.product_with:
@@ -230,6 +363,7 @@ def _cmd_bound(args) -> int:
     elif _is_source(args.dataset):
         if args.set or args.product_with:
             raise InputError("--set and --product-with apply to --card only")
+        _check_target_error(args.target_error, rate=False)
         from ibcomplexity._cli_card import card_payload, source_bound
 
         card, result, table = source_bound(args, progress=_progress)
@@ -241,6 +375,7 @@ def _cmd_bound(args) -> int:
     else:
         if args.set or args.product_with:
             raise InputError("--set and --product-with apply to --card only")
+        _check_target_error(args.target_error, rate=True)
         with _progress(not args.quiet) as pf:
             stats = _compute_stats(args, pf)
         eps = DEFAULT_DATASET_TARGET_ERROR if args.target_error is None else args.target_error
@@ -321,12 +456,11 @@ def _cmd_cards(args) -> int:
     return 0
 
 
-def _gp_space_and_task(args):
-    """Dataset -> seeded train/test split -> GP space, from the kernel options."""
+def _gp_kernel(args):
+    """The kernel from --kernel and --bandwidth (checked before any data is read)."""
     import dataclasses
 
-    from ibcomplexity.hypotheses import GPSpace, make_kernel
-    from ibcomplexity.tasks import load_task
+    from ibcomplexity.hypotheses import make_kernel
 
     kernel = make_kernel(args.kernel)
     if args.bandwidth is not None:
@@ -337,6 +471,15 @@ def _gp_space_and_task(args):
             except ValueError:
                 raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
         kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+    return kernel
+
+
+def _gp_space_and_task(args, kernel=None):
+    """Dataset -> seeded train/test split -> GP space, from the kernel options."""
+    from ibcomplexity.hypotheses import GPSpace
+    from ibcomplexity.tasks import load_task
+
+    kernel = _gp_kernel(args) if kernel is None else kernel
     task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.split_seed)
     space = GPSpace(kernel=kernel, preprocessing=args.preprocess)
     return space, task
@@ -365,8 +508,16 @@ def _cmd_kernel(args) -> int:
     from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
     from ibcomplexity.hypotheses import gp_posterior
 
-    if args.samples is not None and args.samples < 20:
-        raise InputError(f"--samples must be >= 20 for a fitted estimate, got {args.samples}")
+    _check_plot(args)
+    _check_gp_memory(args)
+    if args.samples is not None:
+        from ibcomplexity._limits import check_memory
+
+        check_memory(
+            32 * args.samples,  # the losses, their float64 copy, sorted copy and fit's weights
+            f"--samples {args.samples} (the sampled losses and their fit)",
+            hint="use fewer --samples",
+        )
     space, task = _gp_space_and_task(args)
     posterior = gp_posterior(space, task)
     exact = inductive_bias_from_posterior(posterior, args.target_mse)
@@ -460,13 +611,21 @@ def _cmd_estimate(args) -> int:
     side by side, with a plot of the GP loss distribution."""
     import math
 
+    from ibcomplexity._limits import check_output_dir, check_output_file
     from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION, classification_bound
     from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
     from ibcomplexity.hypotheses import gp_posterior
     from ibcomplexity.plots import plot_loss_distribution
 
+    source = _is_source(args.dataset)
+    _check_target_error(args.target_error, rate=not source)
+    out = check_output_dir(args.out, "--out")
+    for name in ("estimate.json", "loss_distribution.png"):
+        check_output_file(out / name, "--out")
+    _check_gp_memory(args)
+    kernel = _gp_kernel(args)
     bounds = {}
-    if _is_source(args.dataset):
+    if source:
         # A regression source (an expert policy on an MDP): the bound's RL form from its card,
         # whose n is the GP's n_train (one form, no conventions).
         from ibcomplexity._cli_card import _card, _card_table, card_payload
@@ -490,10 +649,9 @@ def _cmd_estimate(args) -> int:
                 convention=conv,
             )
         statistics, stats_table = stats.as_dict(), _stats_table(stats)
-    space, task = _gp_space_and_task(args)
+    space, task = _gp_space_and_task(args, kernel)
     posterior = gp_posterior(space, task)
     gp = inductive_bias_from_posterior(posterior, args.target_mse)
-    out = Path(args.out)
     plot = plot_loss_distribution(
         out / "loss_distribution.png",
         target=args.target_mse,
@@ -513,11 +671,12 @@ def _cmd_estimate(args) -> int:
         "gp": gp.as_dict(),
         "plot": str(plot),
     }
-    out.mkdir(parents=True, exist_ok=True)
     from ibcomplexity._json import jsonable
 
-    (out / "estimate.json").write_text(
-        json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n"
+    _write_text(
+        out / "estimate.json",
+        json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n",
+        "the results file",
     )
     if args.json:
         _print_json(payload)
@@ -574,7 +733,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Inductive-bias complexity of machine-learning tasks (bits a model designer "
         "must supply beyond the training data to reach a target error).",
     )
-    p.add_argument("--version", action="version", version="ibcomplexity 0.1.0")
+    from ibcomplexity import __version__
+
+    p.add_argument("--version", action="version", version=f"ibcomplexity {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     dataset_help = (
         "dataset spec: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS | npz:FILE | "
@@ -720,9 +881,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
+        if args.command in _CHECKED_COMMANDS:
+            _check_options(args)
         return args.func(args)
     except InputError as e:
         sys.stderr.write(f"ibc: error: {e}\n")
+        return 2
+    except OSError as e:  # an environment failure the commands did not name (disk, permissions)
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        sys.stderr.write(f"ibc: error: {e.strerror or e}{where}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("ibc: interrupted\n")

@@ -2,17 +2,75 @@
 
 matplotlib is imported lazily with the non-interactive Agg backend, so importing the package never
 needs a display.
+
+Each plot is written to exactly the path given, in the format its extension names
+(:data:`PLOT_SUFFIXES`); a path without one, or with another, is refused by
+:func:`check_plot_path` (matplotlib would silently append ``.png`` to a bare name). A failed write
+(disk full, permission denied) is an :class:`~ibcomplexity._validation.InputError` naming the
+path, not a traceback.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_bars", "plot_loss_distribution"]
+from ibcomplexity._validation import InputError
+
+__all__ = ["PLOT_SUFFIXES", "check_plot_path", "plot_bars", "plot_loss_distribution"]
+
+#: The image formats a plot may be written in (matplotlib's Agg, PDF, SVG and PS backends).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".eps", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
 
 _MODEL_COLORS = ("#e6550d", "#31a354", "#756bb1", "#636363")
+
+
+def check_plot_path(path: str | os.PathLike, what: str = "--plot") -> Path:
+    """Check, before any computation, that a plot can be written at ``path``.
+
+    The extension must be one of :data:`PLOT_SUFFIXES`; the path must not be a folder, lie under
+    a file, /proc, /sys or /dev, or on a read-only file system (see
+    :func:`~ibcomplexity._limits.check_output_file`).
+
+    Raises:
+      InputError: naming ``what`` and the path.
+    """
+    from ibcomplexity._limits import check_output_file
+
+    return check_output_file(path, what, suffixes=PLOT_SUFFIXES)
+
+
+def _format(path: str | os.PathLike) -> str:
+    """The savefig format of ``path``: its extension, which must be in :data:`PLOT_SUFFIXES`."""
+    out = Path(path)
+    if out.suffix.lower() not in PLOT_SUFFIXES:
+        got = f"extension {out.suffix!r}" if out.suffix else "no extension"
+        raise InputError(
+            f"plot {out} has {got}; use one of {', '.join(PLOT_SUFFIXES)} (e.g. {out.stem}.png)"
+        )
+    return out.suffix.lower().lstrip(".")
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    """Write ``fig`` to exactly ``path`` (format from the extension) and close it."""
+    import matplotlib.pyplot as plt
+
+    out = Path(path)
+    try:
+        fmt = _format(out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(out, dpi=120, format=fmt)
+        except OSError as exc:
+            raise InputError(
+                f"could not write the plot {out}: {exc.strerror or exc}"
+                + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else "")
+            ) from None
+    finally:
+        plt.close(fig)
+    return out
 
 
 def plot_loss_distribution(
@@ -29,7 +87,8 @@ def plot_loss_distribution(
     distribution's CDF) and :math:`\log_{10} P(L \le x)` over x, with the target marked.
 
     Args:
-      path: PNG file to write (parent folders are created).
+      path: image file to write, in the format its extension names (:data:`PLOT_SUFFIXES`;
+        parent folders are created).
       target: the target loss, drawn as a vertical line.
       losses: sampled losses (optional).
       distribution: an object with ``log_cdf(x)``, ``mean``, ``variance`` and ``offset``, e.g. a
@@ -39,6 +98,7 @@ def plot_loss_distribution(
       models: fitted laws to overlay, ``{label: distribution}`` (same interface as
         ``distribution``), drawn dashed.
     """
+    _format(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -93,11 +153,7 @@ def plot_loss_distribution(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return _save(fig, path)
 
 
 def plot_bars(
@@ -109,7 +165,9 @@ def plot_bars(
     log: bool = True,
 ) -> Path:
     """One bar chart per panel (``{y label: values per label}``), side by side; ``None`` or
-    non-finite values are left out and marked "n/a"."""
+    non-finite values are left out and marked "n/a". ``path`` as for
+    :func:`plot_loss_distribution`."""
+    _format(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -133,8 +191,4 @@ def plot_bars(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return _save(fig, path)

@@ -166,9 +166,16 @@ def test_readme_nn_example(capsys):
     m = tr["test_mse_fit"]
     assert f"median {m['median']:.5f} and minimum {m['min']:.5f}" in text
     fit = f"{est['fit_bits']:.1f} bits [{est['fit_ci_bits'][0]:.1f}, {est['fit_ci_bits'][1]:.1f}]"
-    cum = f"{est['cumulant_bits']:.1f} bits [{est['cumulant_ci_bits'][0]:.1f}, inf]"
+    assert f"at {fit} (noncentral chi-square)" in text
+    # The four-cumulant fit leans on the sample's fourth cumulant, which moves with the last
+    # float32 bits of 128 trained networks: 15.6 [11.5, inf] on the CI machine of 2026-12-04,
+    # 15.2 [11.4, inf] on 2026-12-05's (same package versions, another CPU). The README states
+    # both; the test allows 0.5 bits, far inside the interval's width.
+    got = re.search(r"and ([\d.]+) bits \[([\d.]+), inf\] \(four cumulants", text)
+    assert got, "the README no longer quotes the four-cumulant fit"
     assert est["cumulant_ci_bits"][1] == "inf"
-    assert f"at {fit} (noncentral chi-square) and {cum} (four cumulants)" in text
+    assert abs(float(got.group(1)) - est["cumulant_bits"]) <= 0.5
+    assert abs(float(got.group(2)) - est["cumulant_ci_bits"][0]) <= 0.5
 
 
 def test_readme_saturation_example_and_its_remedy(capsys):

@@ -19,14 +19,16 @@ Job file schema (TOML)
 
     [job]
     name = "example"        # optional label (default: the file's stem in reports)
-    seed = 0                # required, integer >= 0: the hypotheses (posterior samples,
-                            #   network initialisations and data order) and the bootstrap
+    seed = 0                # required, integer in [0, 2**32 - 1]: the hypotheses (posterior
+                            #   samples, network initialisations and data order) and the
+                            #   bootstrap
     split_seed = 0          # default split seed of the tasks (default: job.seed, as before the
                             #   two were separated)
     targets = [0.02, 0.05]  # required: target per-entry test MSEs (> 0), a number or a list
     samples = [128, 512]    # required: sample counts S (>= 20), a number or a list
     chunk_size = 256        # hypotheses per checkpointed chunk (default 256)
-    bootstrap = 200         # bootstrap resamples of each estimate (default 200; 0: no interval)
+    bootstrap = 200         # bootstrap resamples of each estimate (default 200; 0: no interval;
+                            #   at most 10**6)
     confidence = 0.95       # level of the intervals (default 0.95)
     plots = true            # one loss-distribution PNG per (task, space) (default true)
 
@@ -60,7 +62,7 @@ Job file schema (TOML)
     [[spaces]]
     type = "nn"             # neural networks trained from random initialisations
     arch = "mlp:width=256,depth=2"   # required: architecture spec (see `ibc nn --help`)
-    epochs = 20             # default 20
+    epochs = 20             # default 20 (at most 10**6)
     batch_size = 50         # default 50; <= every task's n_train
     lr = 1e-3               # default 1e-3
     optimizer = "adam"      # adam | adamw | sgd (default adam)
@@ -68,9 +70,14 @@ Job file schema (TOML)
     loss = "mse"            # training objective: mse | cross_entropy (default mse)
     fit_threshold = 0.01    # a network fits when its train MSE is below this (default 0.01)
 
-The whole file is validated before any work starts (the data is loaded, each architecture parsed
-against each task's input shape); every bad field is reported at once, each named by its path
-(``tasks[0].n_train must be an integer >= 1, got -5``), in one ``InputError``.
+The job file must be a regular file of at most 16 MiB whose brackets nest at most 100 deep.
+Seeds (``job.seed``, ``job.split_seed``, ``tasks.split_seed``) are uint32s, since JAX's keys
+take 32-bit seeds. The memory a job needs is checked against ``IBC_MEMORY_LIMIT`` (see
+:mod:`ibcomplexity._limits`): each unit's hypotheses, each GP space's kernel matrices, one
+network of each architecture. The whole file is validated before any work starts (the data is
+loaded, each architecture parsed against each task's input shape); every bad field is reported
+at once, each named by its path (``tasks[0].n_train must be an integer >= 1, got -5``), in one
+``InputError`` (one line when there is one problem).
 
 Units, seeds, checkpoints
 -------------------------
@@ -87,9 +94,23 @@ draws unchanged (see :mod:`ibcomplexity.batch.runner`).
 Chunks ``[a, a + chunk_size)`` are computed with ``sample_losses(..., start=a)`` /
 ``train_hypotheses(..., start=a)`` and checkpointed atomically with a sha256 in a manifest (see
 :mod:`ibcomplexity.batch.store` for the format and the crash-safety argument). A resume recomputes
-exactly the chunks the manifest lacks, refuses a changed job file (its canonical content hash is
-stored in the output folder), and refuses corrupt checkpoints, naming each file, unless
-``--repair`` is given (then they are recomputed, bit for bit, since chunks are deterministic).
+exactly the chunks the manifest lacks, and refuses, in one line each:
+
+- a changed job file (its canonical content hash is stored in the output folder);
+- changed data: ``job.json`` records, per task, the sha256 of the data its hypotheses see (the
+  dtype, shape and bytes of the split's train/test inputs and targets, so data files and
+  synthetic sources alike), and a resume or merge recomputes and compares it;
+- another platform, when chunks remain to compute: the JAX backend and x64 setting that computed
+  the chunks (``job.json``'s ``"platform"``) must match, since they change float rounding;
+- corrupt checkpoints (a changed, missing or forged chunk: wrong checksum, a file outside the
+  output folder, arrays other than the manifest promises) and malformed records, naming each
+  file and field, unless ``--repair`` is given: then corrupt chunks are recomputed (bit for bit,
+  since chunks are deterministic) and a lost or malformed ``manifest.json`` or ``job.json`` is
+  rebuilt from the intact chunk files and records.
+
+A failed write (no space left on device, say) stops the run in one line naming the file, with the
+folder left resumable. Folders written before fingerprints were recorded still resume, with a
+warning, and get them recorded.
 
 Outputs: ``results.csv`` and ``results.json`` (task, space, target, samples, the quotable bits,
 interval and regime of :func:`~ibcomplexity.estimate.estimate_bits` with both loss models and the

@@ -20,11 +20,13 @@ import dataclasses
 import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ibcomplexity._limits import check_memory, check_nesting, format_bytes
 from ibcomplexity._validation import InputError
 from ibcomplexity.batch.spec import (
     GP_DEFAULTS,
@@ -58,6 +60,15 @@ _GP_KEYS = ("type", "name", *GP_DEFAULTS)
 _NN_KEYS = ("type", "name", "arch", *NN_DEFAULTS)
 # Hypothesis indices are folded into keys as uint32.
 MAX_SAMPLES = 2**32
+# jax.random.key takes 32-bit seeds without x64 (a larger one silently wraps: 2**32 gives the
+# draws of seed 0), so every seed is a uint32.
+MAX_SEED = 2**32 - 1
+# Sizes no job needs, checked so that a typo costs one message, not an overflow or a
+# never-ending loop after the output folder exists.
+MAX_BOOTSTRAP = 10**6
+MAX_EPOCHS = 10**6
+#: A job file is a small table; a bigger file (or /dev/zero) is refused before it is read.
+MAX_JOB_FILE_BYTES = 16 * 2**20
 
 
 # ------------------------------------------------------------------------------ validation
@@ -246,7 +257,9 @@ def _check_task(
     if "split_seed" in t and "seed" in t:
         errors.add(f"{path}.seed", "is the old name of split_seed: give one of them, not both")
     key = "split_seed" if "split_seed" in t else "seed"
-    seed = _int(errors, f"{path}.{key}", t[key], minimum=0) if key in t else job_seed
+    seed = (
+        _int(errors, f"{path}.{key}", t[key], minimum=0, maximum=MAX_SEED) if key in t else job_seed
+    )
     label = _string(errors, f"{path}.name", t["name"]) if "name" in t else dataset
     optional = _bool(errors, f"{path}.optional", t["optional"]) if "optional" in t else False
     values = (dataset, n_train, n_test, seed, label, optional)
@@ -328,7 +341,7 @@ def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None
                     f"unknown architecture {name!r}; valid: {', '.join(ARCHITECTURES)}",
                 )
                 arch = None
-    epochs = _int(errors, f"{path}.epochs", v["epochs"], minimum=1)
+    epochs = _int(errors, f"{path}.epochs", v["epochs"], minimum=1, maximum=MAX_EPOCHS)
     batch = _int(errors, f"{path}.batch_size", v["batch_size"], minimum=1)
     lr = _number(errors, f"{path}.lr", v["lr"])
     opt = _string(errors, f"{path}.optimizer", v["optimizer"], choices=OPTIMIZERS)
@@ -396,6 +409,59 @@ def _input_shape(data) -> tuple[int, ...]:
     return tuple(data.metadata.get("shape") or (data.dim,))
 
 
+def _memory(errors: _Errors, path: str, nbytes: float, what: str, hint: str) -> bool:
+    """:func:`~ibcomplexity._limits.check_memory` as one error line; False when refused."""
+    try:
+        check_memory(nbytes, what, hint=hint)
+    except InputError as e:
+        errors.add(path, str(e))
+        return False
+    return True
+
+
+def _check_sizes(errors: _Errors, num: int, tasks, spaces) -> None:
+    """Memory that needs no data: each unit's hypotheses (their arrays, gathered twice when the
+    chunks are concatenated, and the estimate's float64 working arrays), and each GP space's
+    kernel matrices on each task (float64, train x train, train x test, test x test twice)."""
+    per = 0
+    for s in spaces:
+        if isinstance(s, GPSpaceSpec):
+            per = max(per, 8 if s.dtype == "float64" else 4)
+        else:
+            per = max(per, 4 * 4 + 1)  # four float32 arrays and the fits flags
+    if per:
+        _memory(
+            errors,
+            "job.samples",
+            num * (2 * per + 64),
+            f"{num:,} hypotheses per unit (their losses and the estimate's working arrays)",
+            "lower the largest sample count",
+        )
+    gp = next((s for s in spaces if isinstance(s, GPSpaceSpec)), None)
+    if gp is None:
+        return
+    for t in tasks:
+        n, m = t.n_train, t.n_test
+        _memory(
+            errors,
+            f"tasks[{t.index}]",
+            8 * (n * n + n * m + 2 * m * m),
+            f"spaces[{gp.index}] (a GP) on n_train = {n:,} and n_test = {m:,} (its kernel "
+            "matrices)",
+            "lower n_train or n_test",
+        )
+
+
+def _network_bytes(arch, batch_size: int) -> float:
+    """One network's training memory, as :func:`~ibcomplexity.hypotheses.training.default_chunk`
+    estimates it (weights, gradients, two Adam moments, a batch's and an evaluation block's
+    activations)."""
+    from ibcomplexity.hypotheses.training import EVAL_ROWS
+
+    act = arch.activations_per_example + arch.input_dim
+    return 4 * (6 * arch.num_parameters + (3 * batch_size + EVAL_ROWS) * act)
+
+
 def _check_data(errors: _Errors, tasks, spaces):
     """Second pass: load each task's data, check the split and each architecture against it."""
     from ibcomplexity.hypotheses.networks import parse_arch
@@ -412,6 +478,8 @@ def _check_data(errors: _Errors, tasks, spaces):
                 )
             except InputError as e:
                 errors.add(f"tasks[{t.index}].dataset", str(e))
+            except (ValueError, OverflowError, MemoryError) as e:
+                errors.add(f"tasks[{t.index}].dataset", f"cannot build {t.dataset!r}: {e}")
             continue
         try:
             data = load_dataset(t.resolved)
@@ -441,9 +509,18 @@ def _check_data(errors: _Errors, tasks, spaces):
             if data is None:
                 continue
             try:
-                parse_arch(s.arch, input_shape=_input_shape(data), outputs=data.classes)
+                arch = parse_arch(s.arch, input_shape=_input_shape(data), outputs=data.classes)
             except InputError as e:
                 arch_errors.setdefault((s.index, str(e)), []).append(f"tasks[{t.index}]")
+            else:
+                _memory(
+                    errors,
+                    f"spaces[{s.index}].arch",
+                    _network_bytes(arch, s.batch_size),
+                    f"one network of {s.arch!r} on tasks[{t.index}] (weights, optimizer state "
+                    "and activations)",
+                    "use a smaller architecture or batch_size",
+                )
             if s.batch_size > t.n_train:
                 errors.add(
                     f"spaces[{s.index}].batch_size",
@@ -493,9 +570,9 @@ def parse_job(
     for req in ("seed", "targets", "samples"):
         if req not in job and isinstance(data.get("job"), dict):
             errors.add(f"job.{req}", "is required")
-    seed = _int(errors, "job.seed", v["seed"], minimum=0) if "seed" in v else None
+    seed = _int(errors, "job.seed", v["seed"], minimum=0, maximum=MAX_SEED) if "seed" in v else None
     chunk = _int(errors, "job.chunk_size", v["chunk_size"], minimum=1, maximum=2**20)
-    bootstrap = _int(errors, "job.bootstrap", v["bootstrap"], minimum=0)
+    bootstrap = _int(errors, "job.bootstrap", v["bootstrap"], minimum=0, maximum=MAX_BOOTSTRAP)
     confidence = _number(errors, "job.confidence", v["confidence"], below_one=True)
     plots = _bool(errors, "job.plots", v["plots"])
     job_name = _string(errors, "job.name", v["name"]) if v["name"] != "" else ""
@@ -525,7 +602,9 @@ def parse_job(
         # and hypothesis seeds were separated) job.seed.
         split_seed = seed if seed is not None else 0
         if "split_seed" in job:
-            split_seed = _int(errors, "job.split_seed", job["split_seed"], minimum=0)
+            split_seed = _int(
+                errors, "job.split_seed", job["split_seed"], minimum=0, maximum=MAX_SEED
+            )
         for i, t in enumerate(raw_tasks):
             spec = _check_task(errors, i, t, split_seed if split_seed is not None else 0, base)
             if isinstance(spec, CardTaskSpec):
@@ -547,15 +626,17 @@ def parse_job(
                 spaces.append(spec)
     _unique_labels(errors, "tasks", sorted([*tasks, *cards], key=lambda t: t.index))
     _unique_labels(errors, "spaces", spaces)
+    if samples is not None:
+        _check_sizes(errors, max(samples), tasks, spaces)
     datasets: dict[int, Any] = {}
     skipped: dict[int, str] = {}
     if check_data:
         datasets, skipped = _check_data(errors, tasks, spaces)
     if errors.lines:
         lines = sorted(errors.lines, key=_line_order)  # stable: file order within a field
-        n = len(lines)
-        head = f"{n} problem{'s' if n > 1 else ''} in the job"
-        raise InputError(head + ":\n  " + "\n  ".join(lines))
+        if len(lines) == 1:  # one line, like every other refusal
+            raise InputError(f"1 problem in the job: {lines[0]}")
+        raise InputError(f"{len(lines)} problems in the job:\n  " + "\n  ".join(lines))
     return Job(
         name=job_name,
         seed=seed,
@@ -573,6 +654,40 @@ def parse_job(
     )
 
 
+def _read_job_file(p: Path) -> bytes:
+    """The bytes of a job file: a regular file (not a device or pipe such as /dev/zero) of at
+    most :data:`MAX_JOB_FILE_BYTES`, checked before it is read."""
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"job file {p} does not exist") from None
+    except OSError as e:
+        raise InputError(f"could not read job file {p}: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"job file {p} is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"job file {p} is not a regular file (a device, pipe or socket); give the path of a "
+            "TOML job file"
+        )
+    if st.st_size > MAX_JOB_FILE_BYTES:
+        raise InputError(
+            f"job file {p} is {format_bytes(st.st_size)}, more than the "
+            f"{format_bytes(MAX_JOB_FILE_BYTES)} a job file may have (a job file is a small "
+            "table of tasks and spaces)"
+        )
+    try:
+        with p.open("rb") as f:
+            raw = f.read(MAX_JOB_FILE_BYTES + 1)
+    except OSError as e:
+        raise InputError(f"could not read job file {p}: {e.strerror or e}") from None
+    if len(raw) > MAX_JOB_FILE_BYTES:
+        raise InputError(
+            f"job file {p} grew past {format_bytes(MAX_JOB_FILE_BYTES)} as it was read"
+        )
+    return raw
+
+
 def load_job(path: str | os.PathLike, *, check_data: bool = True) -> Job:
     """Read and validate a TOML job file (schema: :mod:`ibcomplexity.batch`).
 
@@ -587,26 +702,26 @@ def load_job(path: str | os.PathLike, *, check_data: bool = True) -> Job:
       The validated :class:`Job` (its ``datasets`` hold the loaded data).
 
     Raises:
-      InputError: an unreadable file, invalid TOML, or one message listing every bad field.
+      InputError: an unreadable, oversized (> 16 MiB) or non-regular file (``/dev/zero``), text
+        nested more than 100 brackets deep, invalid TOML, or one message listing every bad
+        field.
 
     Example:
       >>> job = load_job("experiments/batch/example.toml")  # doctest: +SKIP
       >>> job.content_hash[:12]  # doctest: +SKIP
     """
     p = Path(path)
+    raw = _read_job_file(p)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"job file {p} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"job file {p} is a directory") from None
-    except OSError as e:
-        raise InputError(f"could not read job file {p}: {e.strerror or e}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"job file {p} is not UTF-8 text") from None
+    check_nesting(text, f"job file {p}")
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"job file {p} is not valid TOML: {e}") from None
+    except RecursionError:  # pragma: no cover - check_nesting refuses such files first
+        raise InputError(f"job file {p} nests too deeply to be a job file") from None
     job = parse_job(data, base_dir=p.resolve().parent, check_data=check_data)
     return dataclasses.replace(job, path=str(p), text=raw)

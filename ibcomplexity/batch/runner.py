@@ -23,20 +23,41 @@ import hashlib
 import io
 import math
 import re
+import shlex
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ibcomplexity._json import jsonable
+from ibcomplexity._limits import check_output_dir
 from ibcomplexity._validation import InputError
 from ibcomplexity.batch.spec import GPSpaceSpec, Job, NNSpaceSpec, TaskSpec, canonical_json
-from ibcomplexity.batch.store import ChunkStore, atomic_write_bytes, atomic_write_json, chunk_grid
+from ibcomplexity.batch.store import (
+    ChunkCheck,
+    ChunkStore,
+    Remedies,
+    atomic_write_bytes,
+    atomic_write_json,
+    chunk_grid,
+    two_hashes,
+    writing,
+)
 
-__all__ = ["BatchResult", "Unit", "plan_units", "run_job", "unit_key"]
+__all__ = [
+    "BatchResult",
+    "Unit",
+    "chunk_checker",
+    "data_fingerprint",
+    "data_record",
+    "plan_units",
+    "platform_record",
+    "run_job",
+    "unit_key",
+]
 
 Progress = Callable[[int, int, str], None]
 
@@ -137,18 +158,8 @@ class _Context:
     """What a unit's chunks need, built once: the split, and the GP posterior or architecture."""
 
     def __init__(self, job: Job, unit: Unit, tasks: dict[int, Any]):
-        from ibcomplexity.tasks import RegressionTask, make_regression_task
-
         t = unit.task
-        if t.index not in tasks:
-            data = job.datasets[t.index]
-            # A regression source's task was built during validation; a dataset is split here.
-            tasks[t.index] = (
-                data
-                if isinstance(data, RegressionTask)
-                else make_regression_task(data, n_train=t.n_train, n_test=t.n_test, seed=t.seed)
-            )
-        self.task = tasks[t.index]
+        self.task = _split(job, t, tasks)
         self.posterior = self.arch = None
         self.sample_chunk = job.chunk_size
         if isinstance(unit.space, GPSpaceSpec):
@@ -171,6 +182,202 @@ class _Context:
                 input_shape=_input_shape(job.datasets[t.index]),
                 outputs=self.task.classes,
             )
+
+
+def _split(job: Job, t: TaskSpec, tasks: dict[int, Any]):
+    """The task's train/test split (its RegressionTask), built once into ``tasks``."""
+    from ibcomplexity.tasks import RegressionTask, make_regression_task
+
+    if t.index not in tasks:
+        data = job.datasets[t.index]
+        # A regression source's task was built during validation; a dataset is split here.
+        tasks[t.index] = (
+            data
+            if isinstance(data, RegressionTask)
+            else make_regression_task(data, n_train=t.n_train, n_test=t.n_test, seed=t.seed)
+        )
+    return tasks[t.index]
+
+
+# --------------------------------------------------------------- what a resume must match
+
+
+def data_fingerprint(task) -> str:
+    """sha256 (hex) of the data a task's hypotheses see: the dtype, shape and bytes of its
+    ``x_train``, ``y_train``, ``x_test`` and ``y_test`` (after loading and splitting, so it
+    covers data files and synthetic sources alike)."""
+    h = hashlib.sha256(b"ibcomplexity-batch-data/1\n")
+    for name in ("x_train", "y_train", "x_test", "y_test"):
+        a = np.ascontiguousarray(getattr(task, name))
+        h.update(f"{name} {a.dtype.str} {a.shape}\n".encode())
+        h.update(a.reshape(-1).view(np.uint8))
+    return h.hexdigest()
+
+
+def data_record(job: Job, units: list[Unit], tasks: dict[int, Any]) -> dict[str, dict[str, str]]:
+    """``{"t<index>": {"task", "dataset", "sha256"}}`` for each task with units: what a
+    resume's data must match (recorded in job.json as ``"data"``)."""
+    record = {}
+    for u in units:
+        t = u.task
+        if f"t{t.index}" not in record:
+            record[f"t{t.index}"] = {
+                "task": t.label,
+                "dataset": t.dataset,
+                "sha256": data_fingerprint(_split(job, t, tasks)),
+            }
+    return record
+
+
+def platform_record() -> dict[str, Any]:
+    """``{"backend", "x64", "device_kind"}`` of this process: the floating-point behaviour its
+    chunks have (recorded in job.json as ``"platform"``; the device kind is for information)."""
+    import jax
+
+    return {
+        "backend": jax.default_backend(),
+        "x64": bool(jax.config.jax_enable_x64),
+        "device_kind": str(jax.devices()[0].device_kind),
+    }
+
+
+def _platform_text(p: Mapping[str, Any]) -> str:
+    return f"JAX backend {p.get('backend')!r} with 64-bit floats {'on' if p.get('x64') else 'off'}"
+
+
+def check_platform(recorded: Mapping[str, Any], root: Path) -> None:
+    """Refuse to compute more chunks into ``root`` on another backend or x64 setting than the
+    one that computed the chunks there (``recorded`` is the store's info)."""
+    was = recorded.get("platform")
+    if not isinstance(was, dict):
+        return
+    now = platform_record()
+    if (was.get("backend"), was.get("x64")) == (now["backend"], now["x64"]):
+        return
+    env = []
+    if was.get("backend") == "cpu" and now["backend"] != "cpu":
+        env.append("JAX_PLATFORMS=cpu")
+    if bool(was.get("x64")) != now["x64"]:
+        env.append(f"JAX_ENABLE_X64={int(bool(was.get('x64')))}")
+    hint = f" (e.g. with {' '.join(env)})" if env else ""
+    raise InputError(
+        f"{root} was computed on {_platform_text(was)}, but this process runs on "
+        f"{_platform_text(now)}: the chunks still to compute would differ in floating-point "
+        "rounding from those already there, so the result would be no uninterrupted run's; "
+        f"resume it on {_platform_text(was)}{hint}, or start a fresh run with --out NEWDIR"
+    )
+
+
+def data_checker(job: Job, current: Mapping[str, Any], root: Path, warnings: list[str]):
+    """``check(recorded info)`` for :meth:`ChunkStore.open`: refuses when a task's data
+    fingerprint differs from the recorded one; notes (in ``warnings``) a folder that recorded
+    none."""
+    labels = {f"t{t.index}": t for t in job.tasks}
+
+    def check(recorded: Mapping[str, Any]) -> None:
+        data = recorded.get("data")
+        if not isinstance(data, dict):
+            warnings.append(
+                f"{root} has no record of its tasks' data fingerprints (it was started by an "
+                "older ibc, or its records were rebuilt), so this resume cannot check that the "
+                "data is unchanged; the fingerprints of the data read now are recorded for "
+                "later resumes"
+            )
+            return
+        changed = []
+        for key, now in current.items():
+            was = data.get(key)
+            was = was.get("sha256") if isinstance(was, dict) else None
+            if was is not None and was != now["sha256"]:
+                t = labels[key]
+                a, b = two_hashes(now["sha256"], was)
+                changed.append(
+                    f"task {t.label!r} ({t.dataset}): its data changed since the run started "
+                    f"(fingerprint {a} was {b})"
+                )
+        if changed:
+            raise InputError(
+                f"{'; '.join(changed)}; resuming {root} would mix results computed from two "
+                "versions of the data: start a fresh run with --out NEWDIR, or restore the "
+                "original data"
+            )
+
+    return check
+
+
+def record_info(store: ChunkStore, current: Mapping[str, Any]) -> None:
+    """Record the data fingerprints and platform in a store that lacks (some of) them."""
+    data = store.info.get("data")
+    data = dict(data) if isinstance(data, dict) else {}
+    fields = {}
+    if any(k not in data for k in current):
+        fields["data"] = {**data, **current}
+    if not isinstance(store.info.get("platform"), dict):
+        fields["platform"] = platform_record()
+    if fields:
+        store.update_info(**fields)
+
+
+_NN_ARRAYS = ("test_mse", "fits", "train_mse", "test_accuracy", "train_accuracy")
+
+
+def _first(bad: np.ndarray, a: np.ndarray, start: int) -> str:
+    i = int(np.flatnonzero(bad)[0])
+    return f"{int(bad.sum())} (first: hypothesis {start + i}, {a[i]!r})"
+
+
+def chunk_checker(job: Job, units: list[Unit]) -> ChunkCheck:
+    """The check of every chunk read back (see :meth:`ChunkStore.open`): a range of the job's
+    chunk grid, the arrays of the unit's space with their dtypes and one value per hypothesis,
+    losses >= 0 (no NaN for a GP; a diverged network's NaN is allowed), accuracies in [0, 1]
+    and ``fits`` agreeing with ``train_mse < fit_threshold``."""
+    by_id = {u.id: u for u in units}
+    grids = {u.id: set(chunk_grid(u.num, job.chunk_size)) for u in units}
+
+    def check(unit: str, start: int, stop: int, arrays: Mapping[str, np.ndarray]) -> str | None:
+        u = by_id.get(unit)
+        if u is None:
+            return None
+        if (start, stop) not in grids[unit]:
+            return (
+                f"range [{start}, {stop}) is not a chunk of this job (chunks of "
+                f"{job.chunk_size} hypotheses in [0, {u.num}))"
+            )
+        sp = u.space
+        want = ("loss",) if isinstance(sp, GPSpaceSpec) else _NN_ARRAYS
+        if set(arrays) != set(want):
+            return f"holds the arrays {', '.join(sorted(arrays))}, not {', '.join(want)}"
+        if isinstance(sp, GPSpaceSpec):
+            loss = arrays["loss"]
+            if loss.dtype != np.dtype(sp.dtype):
+                return f"array 'loss' has dtype {loss.dtype}, not the space's {sp.dtype}"
+            bad = ~(loss >= 0)
+            if bad.any():
+                return f"array 'loss' has negative or NaN losses: {_first(bad, loss, start)}"
+            return None
+        if arrays["fits"].dtype != np.bool_:
+            return f"array 'fits' has dtype {arrays['fits'].dtype}, not bool"
+        for k in ("test_mse", "train_mse", "test_accuracy", "train_accuracy"):
+            a = arrays[k]
+            if a.dtype.kind != "f":
+                return f"array {k!r} has dtype {a.dtype}, not a float dtype"
+            bad = a < 0 if k.endswith("mse") else ~((a >= 0) & (a <= 1))
+            if bad.any():
+                what = "negative MSEs" if k.endswith("mse") else "accuracies outside [0, 1]"
+                return f"array {k!r} has {what}: {_first(bad, a, start)}"
+        mse, fits, thr = arrays["train_mse"], arrays["fits"], sp.fit_threshold
+        bad = (fits & ~(mse < thr * (1 + 1e-6))) | (~fits & (mse < thr * (1 - 1e-6)))
+        if bad.any():
+            return f"array 'fits' disagrees with train_mse < {thr:g} at {_first(bad, mse, start)}"
+        return None
+
+    return check
+
+
+def command(job: Job, out: str | Path, *options: str) -> str:
+    """The ``ibc batch`` command line of ``job`` in ``out`` with ``options`` (for messages)."""
+    words = ["ibc", "batch", job.path or "JOB.toml", "--out", str(out), *options]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _dtype(name: str):
@@ -235,6 +442,8 @@ class BatchResult:
       wall_seconds: wall time of this run.
       devices: ``jax.device_count()``.
       skipped: notes on skipped optional tasks.
+      warnings: what the run could not check (e.g. a folder started before data fingerprints
+        were recorded); the CLI prints them on stderr.
     """
 
     rows: list[dict[str, Any]]
@@ -248,6 +457,7 @@ class BatchResult:
     wall_seconds: float
     devices: int
     skipped: list[str]
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return _plain(dataclasses.asdict(self))
@@ -510,10 +720,12 @@ def run_job(
       job: a validated :class:`~ibcomplexity.batch.job.Job` (see
         :func:`~ibcomplexity.batch.job.load_job`).
       out: the output folder. Without ``resume`` it must be absent or empty.
-      resume: continue the job recorded in ``out`` (the job's content hash must match); a
-        missing or empty ``out`` starts afresh.
+      resume: continue the job recorded in ``out`` (the job's content hash, each task's data
+        fingerprint and, when chunks remain to compute, the JAX backend and x64 setting must
+        match); a missing or empty ``out`` starts afresh.
       repair: with ``resume``, recompute chunks whose checkpoint is missing or corrupt instead
-        of refusing.
+        of refusing, and rebuild a lost or malformed ``manifest.json`` or ``job.json`` from
+        what is intact (see :mod:`ibcomplexity.batch.store`).
       progress: optional ``progress(done, total, description)`` over hypotheses, called before
         the first chunk and after each chunk.
       devices: the device count recorded in the results (default ``jax.device_count()``; a
@@ -525,31 +737,62 @@ def run_job(
       The :class:`BatchResult`; ``results.csv``, ``results.json`` and the plots are in ``out``.
 
     Raises:
-      InputError: an occupied ``out`` without ``resume``, a changed job file or corrupt
-        checkpoints on resume, or a folder in use by another run.
+      InputError: an unwritable ``out``, an occupied ``out`` without ``resume``, a changed job
+        file, changed data, another platform or corrupt checkpoints on resume, a folder in use
+        by another run, or a failed write (e.g. no space left on device).
     """
     import jax
 
     t_start = time.perf_counter()
     check_loaded(job)
     out = Path(out)
+    check_output_dir(out, "output directory")
     shards = _shards_only(out)
     if shards:
         raise InputError(
             f"{out} holds the unmerged shards of a multi-process run ({out / 'shards'}: "
             f"{', '.join(shards[:6])}{', ...' if len(shards) > 6 else ''}); merge them with "
-            f"'ibc batch {job.path or 'JOB.toml'} --out {out} --merge', or choose another --out"
+            f"'{command(job, out, '--merge')}', or choose another --out"
+        )
+    if compute:
+        remedies = Remedies(
+            resume=command(job, out, "--resume"), repair=command(job, out, "--resume", "--repair")
+        )
+    else:  # the results step of a merge: rerunning the merge repairs the merged folder
+        remedies = Remedies(
+            resume=command(job, out, "--merge"), repair=command(job, out, "--merge")
         )
     canonical = job.canonical()
+    units = plan_units(job)
+    tasks: dict[int, Any] = {}
+    current = data_record(job, units, tasks)
+    check = chunk_checker(job, units)
+    warnings: list[str] = []
     fresh = ChunkStore.unstarted(out)
     if resume and not fresh:
-        store = ChunkStore.open(out, job_hash=job.content_hash, job=canonical, repair=repair)
+        store = ChunkStore.open(
+            out,
+            job_hash=job.content_hash,
+            job=canonical,
+            repair=repair,
+            job_text=job.text,
+            chunks={u.id: chunk_grid(u.num, job.chunk_size) for u in units},
+            check=check,
+            check_info=data_checker(job, current, out, warnings),
+            remedies=remedies,
+        )
     else:
         store = ChunkStore.create(
-            out, job_hash=job.content_hash, job=canonical, job_text=job.text, resume=resume
+            out,
+            job_hash=job.content_hash,
+            job=canonical,
+            job_text=job.text,
+            resume=resume,
+            info={"data": current, "platform": platform_record()},
+            check=check,
+            remedies=remedies,
         )
     with store:
-        units = plan_units(job)
         todo = {
             u.id: [c for c in chunk_grid(u.num, job.chunk_size) if c not in store.completed(u.id)]
             for u in units
@@ -559,9 +802,11 @@ def run_job(
         if not compute and done < total:
             lacking = [f"{u} [{c[0][0]}, {c[-1][1]})" for u, c in todo.items() if c]
             raise InputError(f"{out} lacks chunks of {', '.join(lacking)}; nothing is computed")
+        if resume and not fresh and done < total:
+            check_platform(store.info, out)
+        record_info(store, current)
         if progress is not None:
             progress(done, total, "resuming" if done else "starting")
-        tasks: dict[int, Any] = {}
         contexts: dict[str, _Context] = {}
         computed, computed_h = compute_chunks(
             job,
@@ -586,7 +831,10 @@ def run_job(
             seconds = store.seconds(u.id)
             urows, losses, ests, exact = _unit_rows(job, u, arrays, ctx, seconds, devices)
             rows.extend(urows)
-            plot = _plot_unit(out, job, u, ctx, losses, ests, exact) if job.plots else None
+            plot = None
+            if job.plots:
+                with writing(out / "plots", remedies.resume):
+                    plot = _plot_unit(out, job, u, ctx, losses, ests, exact)
             if plot:
                 files.append(plot)
             summary = {
@@ -617,10 +865,13 @@ def run_job(
             wall_seconds=time.perf_counter() - t_start,
             devices=devices,
             skipped=[f"tasks[{i}] ({job.task_label(i)}): {why}" for i, why in job.skipped.items()],
+            warnings=warnings,
         )
-        atomic_write_bytes(out / "results.csv", _csv_bytes(rows))
-        atomic_write_json(
-            out / "results.json",
-            {"job": canonical, "jax_version": jax.__version__, **result.as_dict()},
-        )
+        with writing(out / "results.csv", remedies.resume):
+            atomic_write_bytes(out / "results.csv", _csv_bytes(rows))
+        with writing(out / "results.json", remedies.resume):
+            atomic_write_json(
+                out / "results.json",
+                {"job": canonical, "jax_version": jax.__version__, **result.as_dict()},
+            )
     return result

@@ -46,10 +46,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ibcomplexity._limits import check_output_dir
 from ibcomplexity._validation import InputError
 from ibcomplexity.batch.runner import (
     BatchResult,
@@ -57,12 +58,19 @@ from ibcomplexity.batch.runner import (
     Unit,
     _plain,
     check_loaded,
+    check_platform,
+    chunk_checker,
+    command,
     compute_chunks,
+    data_checker,
+    data_record,
     plan_units,
+    platform_record,
+    record_info,
     run_job,
 )
 from ibcomplexity.batch.spec import Job
-from ibcomplexity.batch.store import ChunkStore, chunk_grid
+from ibcomplexity.batch.store import ChunkStore, Remedies, chunk_grid
 
 __all__ = [
     "SHARDS",
@@ -151,8 +159,13 @@ def _ranges(chunks: list[tuple[int, int]]) -> str:
     return ", ".join(f"[{a}, {b})" for a, b in joined)
 
 
-def _job_arg(job: Job) -> str:
-    return job.path or "JOB.toml"
+def _shard_remedies(job: Job, out: Path, i: int, count: int) -> Remedies:
+    """The commands that resume or repair shard ``i`` of ``count`` alone (no runtime needed)."""
+    shard = ("--shard", f"{i}/{count}")
+    return Remedies(
+        resume=command(job, out, *shard, "--resume"),
+        repair=command(job, out, *shard, "--resume", "--repair"),
+    )
 
 
 # ------------------------------------------------------------------------------- one shard
@@ -173,6 +186,7 @@ class ShardResult:
       wall_seconds: wall time of this run.
       local_devices: ``jax.local_device_count()``.
       skipped: notes on skipped optional tasks.
+      warnings: what the run could not check (see :class:`~ibcomplexity.batch.BatchResult`).
     """
 
     out: str
@@ -189,6 +203,7 @@ class ShardResult:
     wall_seconds: float
     local_devices: int
     skipped: list[str]
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return _plain(dataclasses.asdict(self))
@@ -254,6 +269,7 @@ def run_shard(
     check_loaded(job)
     _check_process(process_index, process_count)
     out = Path(out)
+    check_output_dir(out, "output directory")
     _check_out_for_shards(out, process_count, resume)
     root = shard_dir(out, process_index, process_count)
     units = plan_units(job)
@@ -265,17 +281,37 @@ def run_shard(
         "chunk_size": job.chunk_size,
         "blocks": {k: list(v) for k, v in blocks.items()},
     }
+    need = {u.id: block_chunks(job, u, blocks[u.id]) for u in units}
     canonical = job.canonical()
+    tasks: dict[int, Any] = {}
+    current = data_record(job, units, tasks)
+    warnings: list[str] = []
+    remedies = _shard_remedies(job, out, process_index, process_count)
     fresh = ChunkStore.unstarted(root)
     if resume and not fresh:
-        store = ChunkStore.open(root, job_hash=job.content_hash, job=canonical, repair=repair)
+        store = ChunkStore.open(
+            root,
+            job_hash=job.content_hash,
+            job=canonical,
+            repair=repair,
+            job_text=job.text,
+            info={"shard": {**record, "local_devices": jax.local_device_count()}},
+            chunks=need,
+            check=chunk_checker(job, units),
+            check_info=data_checker(job, current, root, warnings),
+            remedies=remedies,
+        )
         try:
             _check_record(store, record)
         except BaseException:
             store.close()
             raise
     else:
-        info = {"shard": {**record, "local_devices": jax.local_device_count()}}
+        info = {
+            "shard": {**record, "local_devices": jax.local_device_count()},
+            "data": current,
+            "platform": platform_record(),
+        }
         store = ChunkStore.create(
             root,
             job_hash=job.content_hash,
@@ -283,12 +319,16 @@ def run_shard(
             job_text=job.text,
             resume=resume,
             info=info,
+            check=chunk_checker(job, units),
+            remedies=remedies,
         )
     with store:
-        need = {u.id: block_chunks(job, u, blocks[u.id]) for u in units}
         todo = {k: [c for c in v if c not in store.completed(k)] for k, v in need.items()}
         total = sum(b - a for v in need.values() for a, b in v)
         done = total - sum(b - a for v in todo.values() for a, b in v)
+        if resume and not fresh and done < total:
+            check_platform(store.info, root)
+        record_info(store, current)
         label = f"process {process_index}/{process_count}: "
         if progress is not None:
             progress(done, total, label + ("resuming" if done else "starting"))
@@ -300,6 +340,7 @@ def run_shard(
             done=done,
             total=total,
             progress=progress,
+            tasks=tasks,
             label=label,
         )
     return ShardResult(
@@ -317,6 +358,7 @@ def run_shard(
         wall_seconds=time.perf_counter() - t_start,
         local_devices=jax.local_device_count(),
         skipped=[f"tasks[{i}] ({job.task_label(i)}): {why}" for i, why in job.skipped.items()],
+        warnings=warnings,
     )
 
 
@@ -427,10 +469,40 @@ def _find_shards(out: Path, job: Job) -> tuple[int, list[Path]]:
         raise InputError(
             f"cannot merge {out}: shard{s} {paths} of the {count}-process run "
             f"{'are' if s else 'is'} missing; run process{'es' if s else ''} "
-            f"{', '.join(map(str, missing))} (e.g. 'ibc batch {_job_arg(job)} --out {out} "
-            f"--shard {missing[0]}/{count}') and merge again"
+            f"{', '.join(map(str, missing))} (e.g. "
+            f"'{command(job, out, '--shard', f'{missing[0]}/{count}')}') and merge again"
         )
     return count, [folders[i] for i in range(count)]
+
+
+def _shards_platform(stores: list[ChunkStore], job: Job, out: Path, count: int):
+    """The platform record the shards share (None when none recorded one); refuses shards
+    computed on different JAX backends or x64 settings (their merge would match no
+    single-process run)."""
+    seen: dict[tuple, list[int]] = {}
+    records = {}
+    for i, store in enumerate(stores):
+        p = store.info.get("platform")
+        if isinstance(p, dict):
+            key = (p.get("backend"), bool(p.get("x64")))
+            seen.setdefault(key, []).append(i)
+            records[key] = p
+    if len(seen) > 1:
+        parts = [
+            f"process{'es' if len(ids) > 1 else ''} {', '.join(map(str, ids))} on JAX backend "
+            f"{b!r} with 64-bit floats {'on' if x else 'off'}"
+            for (b, x), ids in sorted(seen.items(), key=lambda kv: kv[1][0])
+        ]
+        (key, ids), *_ = sorted(seen.items(), key=lambda kv: -len(kv[1]))
+        odd = next(i for k, v in seen.items() if k != key for i in v)
+        raise InputError(
+            f"cannot merge {out}: its shards were computed on different platforms ("
+            + "; ".join(parts)
+            + "), so their losses would differ in rounding from any one-platform run; "
+            f"recompute the odd shards on one platform (e.g. delete {shard_dir(out, odd, count)} "
+            f"and run '{command(job, out, '--shard', f'{odd}/{count}')}' there), then merge again"
+        )
+    return next(iter(records.values()), None)
 
 
 def merge_shards(job: Job, out: str | Path, *, progress: Progress | None = None) -> MergeResult:
@@ -452,21 +524,39 @@ def merge_shards(job: Job, out: str | Path, *, progress: Progress | None = None)
     """
     check_loaded(job)
     out = Path(out)
+    check_output_dir(out, "output directory")
     count, folders = _find_shards(out, job)
     units = plan_units(job)
     canonical = job.canonical()
+    tasks: dict[int, Any] = {}
+    current = data_record(job, units, tasks)
+    check = chunk_checker(job, units)
+    merge = command(job, out, "--merge")
+    warnings: list[str] = []
     stores: list[ChunkStore] = []
     copied = present = 0
     devices = 0
     try:
         needs = []
         for i, root in enumerate(folders):
-            try:
-                store = ChunkStore.open(root, job_hash=job.content_hash, job=canonical)
-            except InputError as e:
-                raise InputError(f"shard {root} (process {i} of {count}): {e}") from None
-            stores.append(store)
             blocks = shard_blocks(job, units, i, count)
+            need = {u.id: block_chunks(job, u, blocks[u.id]) for u in units}
+            remedies = _shard_remedies(job, out, i, count)
+            try:
+                store = ChunkStore.open(
+                    root,
+                    job_hash=job.content_hash,
+                    job=canonical,
+                    job_text=job.text,
+                    chunks=need,
+                    check=check,
+                    check_info=data_checker(job, current, root, warnings),
+                    remedies=remedies,
+                )
+            except InputError as e:
+                then = f", then merge again with '{merge}'" if remedies.repair in str(e) else ""
+                raise InputError(f"shard {root} (process {i} of {count}): {e}{then}") from None
+            stores.append(store)
             _check_record(
                 store,
                 {
@@ -478,7 +568,8 @@ def merge_shards(job: Job, out: str | Path, *, progress: Progress | None = None)
                 },
             )
             devices += int(store.info["shard"].get("local_devices") or 0)
-            needs.append({u.id: block_chunks(job, u, blocks[u.id]) for u in units})
+            needs.append(need)
+        platform = _shards_platform(stores, job, out, count)
         lacking, first = [], None
         for i, (store, need) in enumerate(zip(stores, needs, strict=True)):
             parts = []
@@ -495,21 +586,42 @@ def merge_shards(job: Job, out: str | Path, *, progress: Progress | None = None)
                 f"cannot merge {out}: {n} incomplete shard{'s' if n > 1 else ''}:\n  "
                 + "\n  ".join(lacking)
                 + f"\nfinish {'each' if n > 1 else 'it'} with --resume and the same process id "
-                f"and count (e.g. 'ibc batch {_job_arg(job)} --out {out} --shard {i}/{count} "
-                "--resume'), then merge again"
+                f"and count (e.g. '{command(job, out, '--shard', f'{i}/{count}', '--resume')}'), "
+                "then merge again"
             )
-        top_args = {"job_hash": job.content_hash, "job": canonical}
-        if (out / "manifest.json").is_file():
-            top = ChunkStore.open(out, **top_args)
-        else:
-            merged = {"merged_from": {"process_count": count, "shards": [f.name for f in folders]}}
+        merged = {"merged_from": {"process_count": count, "shards": [f.name for f in folders]}}
+        top_remedies = Remedies(resume=merge, repair=merge)
+        if ChunkStore.unstarted(out, keep=(SHARDS,)):
             top = ChunkStore.create(
-                out, **top_args, job_text=job.text, resume=True, info=merged, keep=(SHARDS,)
+                out,
+                job_hash=job.content_hash,
+                job=canonical,
+                job_text=job.text,
+                resume=True,
+                info={**merged, "data": current, "platform": platform or platform_record()},
+                keep=(SHARDS,),
+                check=check,
+                remedies=top_remedies,
+            )
+        else:
+            # An earlier merge's output: whatever of it is lost or corrupt is rebuilt or copied
+            # again from the shards.
+            top = ChunkStore.open(
+                out,
+                job_hash=job.content_hash,
+                job=canonical,
+                repair=True,
+                job_text=job.text,
+                info=merged,
+                chunks={u.id: chunk_grid(u.num, job.chunk_size) for u in units},
+                check=check,
+                check_info=data_checker(job, current, out, warnings),
+                remedies=top_remedies,
             )
         with top:
             for u in units:
                 have = top.completed(u.id)
-                for store, need in zip(stores, needs, strict=True):
+                for i, (store, need) in enumerate(zip(stores, needs, strict=True)):
                     wanted = set(need[u.id])
                     for c in store.chunks(u.id):
                         span = (c["start"], c["stop"])
@@ -521,8 +633,9 @@ def merge_shards(job: Job, out: str | Path, *, progress: Progress | None = None)
                         try:
                             data = store.read_entry(u.id, c)
                         except InputError as e:
+                            fix = _shard_remedies(job, out, i, count).repair
                             raise InputError(
-                                f"{e}; recompute it with --resume --repair in that shard's process"
+                                f"{e}; recompute it with '{fix}', then merge again with '{merge}'"
                             ) from None
                         top.write_chunk_bytes(
                             u.id,
@@ -540,6 +653,8 @@ def merge_shards(job: Job, out: str | Path, *, progress: Progress | None = None)
     result = run_job(
         job, out, resume=True, progress=progress, devices=devices or None, compute=False
     )
+    if warnings:
+        result = dataclasses.replace(result, warnings=[*warnings, *result.warnings])
     return MergeResult(
         shards=[str(f) for f in folders],
         process_count=count,

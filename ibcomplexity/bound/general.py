@@ -37,11 +37,22 @@ from typing import Any
 from scipy import special
 
 from ibcomplexity._numerics import LN2, LN10, exp_or_inf, log_add_exp, log_binom, log_sub_exp
-from ibcomplexity._validation import InputError, check_int, check_positive
+from ibcomplexity._validation import (
+    InputError,
+    check_error_rate,
+    check_int,
+    check_positive,
+    show_value,
+)
 from ibcomplexity.bound._convention import DEFAULT_CONVENTION, Convention, get_convention
 from ibcomplexity.results import BoundResult, BoundTerms
 
 __all__ = ["general_bound", "classification_bound", "eigenfunction_count"]
+
+#: Counts that enter the formula as floats (classes, output and observation dimensions, ways,
+#: drawers) must be at most 2^53, the largest range in which a float64 holds every integer.
+#: Training-set sizes n may be any Python int: they only enter through their logarithm.
+MAX_COUNT = 2**53
 
 
 def _max_degree(m: float, M: float) -> float:
@@ -84,10 +95,23 @@ def _log_wasserstein(m: float, log_P: float, radius: float, log_n: float) -> flo
 
 
 def _positive_float(name: str, value: Any) -> float:
-    """A positive count (int or float) as a float, with a clear error otherwise."""
+    """A positive count (int <= :data:`MAX_COUNT`, or float) as a float, with a clear error
+    otherwise."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return float(value)
+        return float(check_int(name, value, maximum=MAX_COUNT))
     return check_positive(name, value)
+
+
+def _cutoff(radius: float, delta: float, *, what: str = "2*pi*R/delta") -> float:
+    """The cutoff frequency ``2 pi R / delta``, refused when it overflows a float."""
+    M = 2.0 * math.pi * radius / delta
+    if not math.isfinite(M):
+        given = f"delta = {delta:g}" if "R" not in what else f"R = {radius:g}, delta = {delta:g}"
+        raise InputError(
+            f"the cutoff frequency {what} overflows floating point ({given}): the resolution "
+            "delta is too small" + ("" if "R" not in what else " or the radius too large")
+        )
+    return M
 
 
 def _log(name: str, value: Any) -> float:
@@ -115,6 +139,12 @@ def _finish(
 ) -> BoundResult:
     """Form dim_q and the bracket, decide vacuity, and pack the result."""
     bracket = math.fsum(bracket_parts.values())  # -inf when the degree K is 0 (L_f = 0)
+    if any(math.isnan(v) for v in (log_dim, log_nD, bracket)) or math.inf in (log_dim, log_nD):
+        shown = ", ".join(f"{k}={show_value(v)}" for k, v in inputs.items())
+        raise InputError(
+            f"the bound is not computable in floating point for these statistics ({shown}): "
+            "a term overflows; check the statistics for absurd values"
+        )
     messages = []
     if log_dim > log_nD:
         log_dim_q = log_sub_exp(log_dim, log_nD)
@@ -175,7 +205,7 @@ def _general(
 ) -> BoundResult:
     """The general form; n is given by its natural log (it may exceed float range)."""
     log_P, log_D, log_B = math.log(P), math.log(D), math.log(B)
-    M = 2.0 * math.pi * radius / delta
+    M = _cutoff(radius, delta)
     K, log_E = eigenfunction_count(m, M, integer_degree=integer_degree)
     log_L_f = math.log(K) + 0.5 * log_D - math.log(radius) if K > 0 else -math.inf
     log_W = _log_wasserstein(m, log_P, radius, log_n)
@@ -225,7 +255,9 @@ def general_bound(
     r"""The model-agnostic bound in its general form (module docstring has the formula).
 
     Args:
-      target_error: eps, the target test error (the loss's Lipschitz constant folded in).
+      target_error: eps, the target test error (the loss's Lipschitz constant folded in): any
+        finite positive number, since a general loss need not be a rate (the classification,
+        meta-learning and product forms take an error rate in (0, 1)).
       n: number of training points (a Python int may be arbitrarily large).
       m: intrinsic dimension of the data manifold (>= 1; need not be an integer).
       radius: R, the maximum norm of a training point.
@@ -286,6 +318,9 @@ def classification_bound(
     r"""The bound for C-class classification: the general form with P = C, B = 1 and D = C - 1
     (``D = C`` under the ``one-hot`` conventions).
 
+    ``target_error`` is an error rate and must lie strictly between 0 and 1; ``classes`` is at
+    most :data:`MAX_COUNT`.
+
     Example:
       >>> r = classification_bound(n=60000, m=14, radius=17.179045827183984,
       ...     delta=2.3987084824335305, classes=10, target_error=1e-3, convention="reference")
@@ -293,9 +328,9 @@ def classification_bound(
       16.1717
     """
     conv = get_convention(convention)
-    C = check_int("classes", classes, minimum=2)
+    C = check_int("classes", classes, minimum=2, maximum=MAX_COUNT)
     n_ = check_int("n", n)
-    eps = check_positive("target_error", target_error)
+    eps = check_error_rate("target_error", target_error)
     m_ = check_positive("m", m)
     if m_ < 1:
         raise InputError(f"m (intrinsic dimension) must be >= 1, got {m!r}")

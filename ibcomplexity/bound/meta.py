@@ -24,12 +24,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ibcomplexity._validation import InputError, check_int, check_positive
+from ibcomplexity._numerics import LN10
+from ibcomplexity._validation import InputError, check_error_rate, check_int, check_positive
 from ibcomplexity.bound._convention import DEFAULT_CONVENTION, Convention, get_convention
-from ibcomplexity.bound.general import _general, eigenfunction_count
+from ibcomplexity.bound.general import MAX_COUNT, _cutoff, _general, eigenfunction_count
 from ibcomplexity.results import BoundResult
 
 __all__ = ["meta_learning_bound", "OMNIGLOT_BACKGROUND_ALPHABETS", "episode_count"]
+
+#: Most classes per episode: the exact episode count :math:`d^W` has about W log10(d) digits, so
+#: an absurd W would take hours to count (the paper's W is 20).
+MAX_WAYS = 10_000
 
 #: Characters per alphabet in Omniglot's background set (30 alphabets, 964 characters), as in the
 #: dataset's standard ``images_background`` folder layout.
@@ -75,6 +80,9 @@ def episode_count(alphabet_sizes: Sequence[int], ways: int, drawers: int) -> int
     return sum(math.comb(c, ways) for c in alphabet_sizes) * drawers**ways
 
 
+_LOG_FLOAT_MAX = math.log(2.0**1023)
+
+
 def meta_learning_bound(
     *,
     alphabet_sizes: Sequence[int] | Mapping[str, int] = OMNIGLOT_BACKGROUND_ALPHABETS,
@@ -98,7 +106,7 @@ def meta_learning_bound(
       m_outer: m1, intrinsic dimension of the episode structure.
       radius: R, data radius of one image.
       delta: resolution.
-      target_error: eps.
+      target_error: eps, an error rate strictly between 0 and 1.
       convention: only ``integer_degree`` applies (in both the inner and the meta count).
       unit: ``"bits"`` or ``"nats"``.
 
@@ -115,23 +123,27 @@ def meta_learning_bound(
     )
     if not sizes:
         raise InputError("alphabet_sizes must list at least one alphabet")
-    sizes = [check_int("alphabet_sizes entry", c) for c in sizes]
-    W = check_int("ways", ways, minimum=2)
-    d_ = check_int("drawers", drawers)
+    sizes = [check_int("alphabet_sizes entry", c, maximum=MAX_COUNT) for c in sizes]
+    W = check_int("ways", ways, minimum=2, maximum=MAX_WAYS)
+    d_ = check_int("drawers", drawers, maximum=MAX_COUNT)
     m0 = check_positive("m_inner", m_inner)
     m1 = check_positive("m_outer", m_outer)
     if m0 < 1 or m1 < 1:
         raise InputError(f"m_inner and m_outer must be >= 1, got {m_inner!r}, {m_outer!r}")
     R = check_positive("radius", radius)
     d = check_positive("delta", delta)
-    eps = check_positive("target_error", target_error)
-    n = episode_count(sizes, W, d_)
-    if n == 0:
+    eps = check_error_rate("target_error", target_error)
+    if max(sizes) < W:  # checked before counting: d**W alone can be enormous
         raise InputError(f"no alphabet has at least ways={W} characters: there are no episodes")
-    _, log_E_inner = eigenfunction_count(
-        m0, 2.0 * math.pi * R / d, integer_degree=conv.integer_degree
-    )
+    n = episode_count(sizes, W, d_)
+    _, log_E_inner = eigenfunction_count(m0, _cutoff(R, d), integer_degree=conv.integer_degree)
     log_dim_g = math.log(2 * W * (W - 1)) + log_E_inner
+    if not log_dim_g < _LOG_FLOAT_MAX:
+        raise InputError(
+            f"the inner {W}-way hypothesis space would have 10^{log_dim_g / LN10:.4g} dimensions "
+            f"(m_inner={m0:g}, 2*pi*R/delta={2.0 * math.pi * R / d:.4g}), beyond floating-point "
+            "range; check the statistics"
+        )
     inputs = dict(
         alphabets=len(sizes),
         characters=sum(sizes),

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ibcomplexity._validation import InputError, check_int, check_positive
+from ibcomplexity._validation import InputError, check_error_rate, check_int, check_positive
 from ibcomplexity.bound._convention import DEFAULT_CONVENTION, Convention, get_convention
-from ibcomplexity.bound.general import _general
+from ibcomplexity.bound.general import MAX_COUNT, _general
 from ibcomplexity.results import BoundResult
 
 __all__ = ["ClassificationTask", "product_bound"]
@@ -38,9 +38,10 @@ class ClassificationTask:
 
     def __post_init__(self):
         check_int(f"{self.name}.n", self.n)
-        check_int(f"{self.name}.classes", self.classes, minimum=2)
-        for field in ("m", "radius", "delta", "target_error"):
+        check_int(f"{self.name}.classes", self.classes, minimum=2, maximum=MAX_COUNT)
+        for field in ("m", "radius", "delta"):
             check_positive(f"{self.name}.{field}", getattr(self, field))
+        check_error_rate(f"{self.name}.target_error", self.target_error)
         if self.m < 1:
             raise InputError(f"{self.name}.m must be >= 1, got {self.m!r}")
 

@@ -26,7 +26,7 @@ from scipy import special
 
 from ibcomplexity._numerics import LN2, LN10
 from ibcomplexity._validation import check_int, check_positive
-from ibcomplexity.bound.general import _finish
+from ibcomplexity.bound.general import MAX_COUNT, _cutoff, _finish
 from ibcomplexity.results import BoundResult
 
 __all__ = ["rl_bound", "cartpole_bound", "MUJOCO_DIMS"]
@@ -42,11 +42,8 @@ MUJOCO_DIMS: dict[str, tuple[int, int]] = {
 def _torus_bound(
     *, m: int, D: int, n: int, delta: float, eps: float, task: str, inputs: dict, unit: str
 ) -> BoundResult:
-    log_V = (
-        0.5 * m * math.log(math.pi)
-        + m * math.log(2.0 * math.pi / delta)
-        - float(special.gammaln(0.5 * m + 1.0))
-    )
+    M = _cutoff(1.0, delta, what="2*pi/delta")
+    log_V = 0.5 * m * math.log(math.pi) + m * math.log(M) - float(special.gammaln(0.5 * m + 1.0))
     log_n = math.log(n)
     parts = {
         "log2_4pi2_over_sqrt6": math.log2(4.0 * math.pi**2 / math.sqrt(6.0)),
@@ -59,7 +56,7 @@ def _torus_bound(
     # dim = 2 D V eigen-coefficients; n observations each pin down D of them.
     log_dim = LN2 + math.log(D) + log_V
     terms = dict(
-        M=2.0 * math.pi / delta,
+        M=M,
         K=None,
         log10_E=log_V / LN10,
         dim_m=float(m),
@@ -96,16 +93,17 @@ def rl_bound(
       action_dim: D, the action dimension.
       n: number of training observations.
       delta: resolution on the torus (period :math:`2\pi`).
-      target_error: eps.
+      target_error: eps, the policy's target error: any finite positive number (a regression
+        error, not a rate, so it is not limited to (0, 1)).
       unit: ``"bits"`` or ``"nats"``.
 
     Example:
       >>> r = rl_bound(obs_dim=6, action_dim=2, n=10**6, delta=1e-3, target_error=1e-3)
       >>> r.formatted()
-      '2.9141e+25 bits'
+      '2.9142e+25 bits'
     """
-    m = check_int("obs_dim", obs_dim)
-    D = check_int("action_dim", action_dim)
+    m = check_int("obs_dim", obs_dim, maximum=MAX_COUNT)
+    D = check_int("action_dim", action_dim, maximum=MAX_COUNT)
     n_ = check_int("n", n)
     d = check_positive("delta", delta)
     eps = check_positive("target_error", target_error)
@@ -133,7 +131,7 @@ def cartpole_bound(
       >>> [round(cartpole_bound(T).log10_bits, 3) for T in (1, 2)]
       [9.645, 17.522]
     """
-    T = check_int("observations", observations)
+    T = check_int("observations", observations, maximum=MAX_COUNT // 2)
     n_ = check_int("n", n)
     d = check_positive("delta", delta)
     eps = check_positive("target_error", target_error)

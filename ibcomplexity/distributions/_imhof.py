@@ -31,13 +31,11 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import integrate
 
-if TYPE_CHECKING:
-    from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
+from ibcomplexity.distributions._numerics import ComponentsLike
 
 __all__ = ["imhof_log_probs"]
 
@@ -58,7 +56,7 @@ _IMHOF_MAX_TAIL_DOUBLINGS = 80
 _IMHOF_MAX_OSCILLATIONS = 1e5
 
 
-def imhof_log_probs(dist: GeneralizedChiSquare, x: np.ndarray):
+def imhof_log_probs(dist: ComponentsLike, x: np.ndarray):
     """Imhof ``(log_cdf, log_sf)`` for ``offset < x < inf``; NaN where not positive."""
     if x.size == 0:
         return np.zeros(0), np.zeros(0)
@@ -71,7 +69,7 @@ def imhof_log_probs(dist: GeneralizedChiSquare, x: np.ndarray):
     return np.minimum(lc, 0.0), np.minimum(ls, 0.0)
 
 
-def _imhof_log_truncation(dist: GeneralizedChiSquare, u: np.ndarray) -> np.ndarray:
+def _imhof_log_truncation(dist: ComponentsLike, u: np.ndarray) -> np.ndarray:
     r"""Log of a bound on the part of P beyond ``u`` (Imhof's, refined).
 
     For :math:`v \ge u` and any set :math:`S` of components,
@@ -97,7 +95,7 @@ def _imhof_log_truncation(dist: GeneralizedChiSquare, u: np.ndarray) -> np.ndarr
     return np.min(log_bound, 1)
 
 
-def _imhof_integral(dist: GeneralizedChiSquare, y: np.ndarray) -> np.ndarray:
+def _imhof_integral(dist: ComponentsLike, y: np.ndarray) -> np.ndarray:
     r""":math:`J(y) = \int_0^\infty \sin\theta(u) / (u\rho(u))\,du` for each ``y > 0``.
 
     NaN where it is out of reach: more than _IMHOF_MAX_OSCILLATIONS oscillations before the

@@ -7,10 +7,29 @@ Private: used by :mod:`ibcomplexity.distributions.generalized_chi2` and its priv
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import numpy as np
 
-__all__ = ["BLOCK_ELEMENTS", "blend", "log1m_exp", "row_blocks"]
+__all__ = ["BLOCK_ELEMENTS", "ComponentsLike", "blend", "log1m_exp", "row_blocks"]
+
+
+class ComponentsLike(Protocol):
+    """What the saddlepoint and Imhof helpers read of a generalized chi-square.
+
+    :class:`~ibcomplexity.distributions.generalized_chi2.GeneralizedChiSquare` satisfies it; the
+    helpers depend on this shape, not on that class, so the modules import in one direction.
+    """
+
+    weights: np.ndarray
+    dofs: np.ndarray
+    noncentralities: np.ndarray
+    offset: float
+    num_components: int
+    mean: float
+    variance: float
+    t_max: float
+
 
 # Rows of x processed at once, so that the (rows, components) temporaries stay ~ 16 MiB.
 BLOCK_ELEMENTS = 2**21

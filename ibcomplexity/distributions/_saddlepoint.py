@@ -58,15 +58,11 @@ References:
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special
 
-from ibcomplexity.distributions._numerics import log1m_exp, row_blocks
-
-if TYPE_CHECKING:
-    from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
+from ibcomplexity.distributions._numerics import ComponentsLike, log1m_exp, row_blocks
 
 __all__ = ["saddlepoint_flat", "saddlepoint_log_probs"]
 
@@ -95,7 +91,7 @@ _ROOT_MAX_ITER = 200
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def saddlepoint_flat(dist: GeneralizedChiSquare, x: np.ndarray):
+def saddlepoint_flat(dist: ComponentsLike, x: np.ndarray):
     r"""``(t, rate, w, u)`` at each point of the flat ``x`` (the fields of ``Saddlepoint``).
 
     ``t = -inf``, ``rate = inf`` for ``x <= offset``; ``t = t_max``, ``rate = inf`` for
@@ -126,7 +122,7 @@ def saddlepoint_flat(dist: GeneralizedChiSquare, x: np.ndarray):
     return t, rate, np.sign(t) * np.sqrt(2.0 * rate), u
 
 
-def _lower_point(dist: GeneralizedChiSquare, y: np.ndarray, mu: float):
+def _lower_point(dist: ComponentsLike, y: np.ndarray, mu: float):
     """Saddlepoint below the mean: ``(t, rate, u)`` for ``0 < y < mu`` (``mu = mean - c0``)."""
     w, k, lam = dist.weights, dist.dofs, dist.noncentralities
     n_dof = float(np.sum(k))
@@ -172,7 +168,7 @@ def _lower_point(dist: GeneralizedChiSquare, y: np.ndarray, mu: float):
         return -np.exp(z), np.maximum(rate + residual, 0.0), u
 
 
-def _upper_point(dist: GeneralizedChiSquare, y: np.ndarray, mu: float):
+def _upper_point(dist: ComponentsLike, y: np.ndarray, mu: float):
     """Saddlepoint above the mean: ``(t, rate, u)`` for ``y > mu``."""
     w, k, lam = dist.weights, dist.dofs, dist.noncentralities
     w_max = float(np.max(w))
@@ -209,7 +205,7 @@ def _upper_point(dist: GeneralizedChiSquare, y: np.ndarray, mu: float):
     return t, rate, u
 
 
-def saddlepoint_log_probs(dist: GeneralizedChiSquare, x: np.ndarray):
+def saddlepoint_log_probs(dist: ComponentsLike, x: np.ndarray):
     """Lugannani-Rice ``(log_cdf, log_sf)`` for ``offset < x < inf`` (formula: module docstring)."""
     sd = math.sqrt(dist.variance)
     mean = dist.mean
@@ -227,7 +223,7 @@ def saddlepoint_log_probs(dist: GeneralizedChiSquare, x: np.ndarray):
     return lc, ls
 
 
-def _lr_log_probs(dist: GeneralizedChiSquare, x: np.ndarray):
+def _lr_log_probs(dist: ComponentsLike, x: np.ndarray):
     """The raw Lugannani-Rice ``(log_cdf, log_sf)``, without the bridge at the mean."""
     t, rate, w_hat, u_hat = saddlepoint_flat(dist, x)
     a = np.abs(w_hat)

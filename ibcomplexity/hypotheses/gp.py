@@ -74,7 +74,7 @@ from ibcomplexity.hypotheses.kernels import (
     preprocess,
 )
 
-__all__ = ["GPPosterior", "GPSpace", "gp_posterior"]
+__all__ = ["GPPosterior", "GPSpace", "check_posterior_memory", "gp_posterior", "posterior_memory"]
 
 _EPS64 = float(np.finfo(np.float64).eps)
 _HIGHEST = jax.lax.Precision.HIGHEST
@@ -289,6 +289,40 @@ def _posterior_arrays(chol, kxs, kss, ytr, yte):
     return mu, lam, u, residuals
 
 
+def posterior_memory(n_train: int, n_test: int, dim: int = 0) -> int:
+    r"""Bytes of the float64 arrays :func:`gp_posterior` holds at its peak, in closed form.
+
+    :math:`K_{XX}`, its jittered copy and the Cholesky factor (:math:`3n^2`), :math:`K_{X*}` and
+    the triangular solve (:math:`2nm`), :math:`K_{**}`, :math:`\Sigma`, its eigenvectors and the
+    eigensolver's workspace (:math:`4m^2`), and the inputs (:math:`2d(n+m)`), 8 bytes each.
+    Python integers: any size is measured without overflow.
+    """
+    n, m, d = int(n_train), int(n_test), int(dim)
+    return 8 * (3 * n * n + 2 * n * m + 4 * m * m + 2 * d * (n + m))
+
+
+def check_posterior_memory(
+    n_train: int,
+    n_test: int,
+    dim: int = 0,
+    *,
+    what: str | None = None,
+    hint: str = "use fewer training or test points",
+) -> None:
+    """Refuse a GP posterior whose arrays (:func:`posterior_memory`) exceed the memory limit
+    (:func:`~ibcomplexity._limits.check_memory`; ``IBC_MEMORY_LIMIT``), before any data is built.
+
+    ``what`` names the sizes in the message (default: the numbers of points).
+    """
+    from ibcomplexity._limits import check_memory
+
+    check_memory(
+        posterior_memory(n_train, n_test, dim),
+        what or f"the GP posterior on {int(n_train):,} training and {int(n_test):,} test points",
+        hint=hint,
+    )
+
+
 def gp_posterior(space: GPSpace, task) -> GPPosterior:
     r"""The exact noise-free GP posterior of ``space`` on ``task``'s test inputs (float64).
 
@@ -321,6 +355,7 @@ def gp_posterior(space: GPSpace, task) -> GPPosterior:
     if not isinstance(space, GPSpace):
         raise InputError(f"space must be a GPSpace, got {type(space).__name__}")
     xtr, ytr, xte, yte = _task_arrays(task)
+    check_posterior_memory(xtr.shape[0], xte.shape[0], xtr.shape[1])
     xtr, xte, prep = preprocess(xtr, xte, space.preprocessing)
     kernel = space.kernel.resolve(xtr)
     n, m, k = xtr.shape[0], xte.shape[0], ytr.shape[1]

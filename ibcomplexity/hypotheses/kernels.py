@@ -48,7 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from ibcomplexity._validation import InputError, check_finite_array
+from ibcomplexity._validation import InputError, check_finite_array, show_value
 
 __all__ = [
     "KERNELS",
@@ -241,6 +241,11 @@ KERNELS: dict[str, Callable[..., jax.Array]] = {
 }
 _STATIONARY = ("rbf", "laplace", "matern32", "matern52")
 _NNGP_PARAMS = ("depth", "sigma_w2", "sigma_b2")
+#: Longest kernel spec: a name and a few parameters (a longer one is refused, not echoed back).
+MAX_SPEC_CHARS = 500
+#: Most hidden layers of the ``nngp`` kernel: each is one pass over every Gram matrix, and the
+#: deep ReLU NNGP kernel has converged to its fixed point long before.
+MAX_NNGP_DEPTH = 1000
 
 
 # --- median heuristic -----------------------------------------------------------------------
@@ -344,9 +349,14 @@ class Kernel:
         else:
             object.__setattr__(self, "bandwidth", _check_bandwidth(self.bandwidth, self.name))
         depth = self.depth
-        if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        if (
+            isinstance(depth, bool)
+            or not isinstance(depth, (int, np.integer))
+            or not 1 <= depth <= MAX_NNGP_DEPTH
+        ):
             raise InputError(
-                f"depth of kernel {self.name!r} must be an integer >= 1, got {depth!r}"
+                f"depth of kernel {self.name!r} must be an integer from 1 to {MAX_NNGP_DEPTH} "
+                f"(hidden layers), got {show_value(depth)}"
             )
         object.__setattr__(self, "depth", int(depth))
         for pname, allow_zero in (("sigma_w2", False), ("sigma_b2", True)):
@@ -356,7 +366,8 @@ class Kernel:
             if not ok:
                 bound = ">= 0" if allow_zero else "> 0"
                 raise InputError(
-                    f"{pname} of kernel {self.name!r} must be a finite number {bound}, got {v!r}"
+                    f"{pname} of kernel {self.name!r} must be a finite number {bound}, got "
+                    f"{show_value(v)}"
                 )
             object.__setattr__(self, pname, float(v))
 
@@ -431,6 +442,11 @@ def make_kernel(spec: str | Kernel) -> Kernel:
         return spec
     if not isinstance(spec, str):
         raise InputError(f"kernel spec must be a string like 'rbf:bandwidth=2.5', got {spec!r}")
+    if len(spec) > MAX_SPEC_CHARS:
+        raise InputError(
+            f"kernel spec of {len(spec):,} characters, more than {MAX_SPEC_CHARS}: a spec is a "
+            "name and a few KEY=VALUE parameters (e.g. 'nngp:depth=3,sigma_b2=0.1')"
+        )
     name, _, rest = spec.strip().partition(":")
     name = name.strip().lower()
     if name not in KERNELS:

@@ -38,6 +38,12 @@ Specs (:func:`parse_arch`, :func:`arch_specs_help`), ``name[:key=value,...]``:
   ``"fixed"`` variable collection); only the readout :math:`V, c` is in ``"params"``.
 * ``linear`` -- :math:`f(x) = Vx + c`.
 
+Sizes are bounded before any module is built: a depth (``mlp``, ``reference``, ``mixer``) is at
+most :data:`MAX_DEPTH`, a ``cnn`` has at most :data:`MAX_DEPTH` convolution stages, every size is
+at most :data:`MAX_SIZE`, and the weights of one network (4 bytes per parameter, counted in closed
+form) must fit the memory limit (:func:`~ibcomplexity._limits.check_memory`), so
+``mlp:width=10000000000`` is one clear error, not an allocation failure.
+
 Image models (``cnn``, ``mixer``) need the image shape: either ``parse_arch`` gets
 ``input_shape=(H, W, C)`` (or ``(H, W)``, meaning one channel), or the spec says
 ``image=HxWxC`` (e.g. ``image=28x28x1`` for MNIST, ``8x8x1`` for the digits, ``32x32x3`` for
@@ -315,6 +321,12 @@ _PARAMS: dict[str, dict[str, object]] = {
 }
 ARCHITECTURES: tuple[str, ...] = tuple(_PARAMS)
 _IMAGE_ARCHS = ("cnn", "mixer")
+#: Longest architecture spec: a name and a few parameters (a longer one is refused, not echoed).
+MAX_SPEC_CHARS = 500
+#: Most hidden layers (``depth``) or convolution stages (entries of ``channels``) of a network.
+MAX_DEPTH = 1000
+#: Largest width, channel count, kernel or patch size (XLA array dimensions are int32-safe here).
+MAX_SIZE = 2**31 - 1
 
 _SPECS_HELP = """\
   mlp[:width=W,depth=D,act=A,init=I]   D hidden layers of W units (defaults 512, 2, relu, lecun)
@@ -336,13 +348,46 @@ def arch_specs_help() -> str:
     return _SPECS_HELP
 
 
-def _parse_positive_int(value: str, what: str, *, minimum: int = 1) -> int:
-    # Plain decimal integers only (Python's int() would also take "+5", "5_0", " 5").
-    v = int(value) if re.fullmatch(r"-?[0-9]+", value) else None
+def _parse_positive_int(
+    value: str, what: str, *, minimum: int = 1, maximum: int = MAX_SIZE, why: str = ""
+) -> int:
+    # Plain decimal integers only (Python's int() would also take "+5", "5_0", " 5"); at most
+    # 40 digits, so a hostile spec never builds (or prints) a huge integer.
+    v = int(value) if re.fullmatch(r"-?[0-9]{1,40}", value) else None
+    if v is None and re.fullmatch(r"[0-9]+", value):
+        raise InputError(f"{what} must be a size of at most 40 digits, got {len(value)} digits")
     if v is None or v < minimum:
         bound = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise InputError(f"{what} must be {bound}, got {value!r}")
+    if v > maximum:
+        raise InputError(f"{what} must be at most {maximum:,}{why}, got {v:,}")
     return v
+
+
+def _parameter_count(name: str, p: Mapping[str, object], input_shape, outputs: int) -> int:
+    """Parameters of one network (trainable and fixed), in closed form: exact Python integers,
+    so a huge width is measured without building (or overflowing) anything."""
+    d, k = math.prod(input_shape), outputs
+    if name in ("mlp", "reference"):
+        w = p["width"]
+        hidden = p["depth"] + (1 if name == "reference" else 0)
+        return d * w + w + (hidden - 1) * (w * w + w) + w * k + k
+    if name == "rf":
+        return d * p["width"] + p["width"] * k + k
+    if name == "linear":
+        return d * k + k
+    h, w_, c = p["image"]
+    if name == "cnn":
+        total, ksz = 0, p["kernel"]
+        for ch in p["channels"]:
+            total += ksz * ksz * c * ch + ch
+            h, w_, c = -(-h // 2), -(-w_ // 2), ch
+        return total + h * w_ * c * p["dense"] + p["dense"] + p["dense"] * k + k
+    # mixer
+    dim, patch = p["dim"], p["patch"]
+    tokens, half = (h // patch) * (w_ // patch), max(1, dim // 2)
+    block = 4 * dim + (2 * tokens * half + half + tokens) + (8 * dim * dim + 5 * dim)
+    return patch * patch * c * dim + dim + p["depth"] * block + 2 * dim + dim * k + k
 
 
 def _parse_image(value: str, what: str) -> tuple[int, int, int]:
@@ -412,7 +457,8 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
       InputError: for an unknown architecture or parameter, a malformed or repeated parameter,
         a non-positive or non-integer size, an unknown activation or init, an image model without
         an image shape or with one that does not match the inputs, a patch size that does not
-        divide the image.
+        divide the image, a depth above :data:`MAX_DEPTH` or a size above :data:`MAX_SIZE`, or
+        one network's weights beyond the memory limit (the message gives the memory needed).
 
     Example:
       >>> parse_arch("mlp:width=64", input_shape=(64,), outputs=10).spec
@@ -423,6 +469,11 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
     if not isinstance(spec, str):
         raise InputError(
             f"architecture spec must be a string like 'mlp:width=512,depth=2', got {spec!r}"
+        )
+    if len(spec) > MAX_SPEC_CHARS:
+        raise InputError(
+            f"architecture spec of {len(spec):,} characters, more than {MAX_SPEC_CHARS}: a spec is "
+            "a name and a few KEY=VALUE parameters (e.g. 'cnn:channels=32-64,kernel=5')"
         )
     shape = _check_input_shape(input_shape)
     if isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1:
@@ -468,12 +519,23 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
             p[key] = value.lower()
         elif key == "channels":
             parts = value.split("-")
-            p[key] = tuple(_parse_positive_int(v, f"{what} ({value!r})") for v in parts)
+            if len(parts) > MAX_DEPTH:
+                raise InputError(
+                    f"{what} lists {len(parts)} convolution stages, more than {MAX_DEPTH}"
+                )
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            p[key] = tuple(
+                _parse_positive_int(v, f"{what} ({shown!r})", maximum=10**40) for v in parts
+            )
         elif key == "image":
             p[key] = _parse_image(value, f"{what}")
-        else:
-            minimum = 0 if (name, key) == ("reference", "depth") else 1
-            p[key] = _parse_positive_int(value, what, minimum=minimum)
+        elif key == "depth":
+            minimum = 0 if name == "reference" else 1
+            p[key] = _parse_positive_int(
+                value, what, minimum=minimum, maximum=MAX_DEPTH, why=" (layers)"
+            )
+        else:  # a size: measured by the memory check below, then bounded by MAX_SIZE
+            p[key] = _parse_positive_int(value, what, maximum=10**40)
 
     if name in _IMAGE_ARCHS:
         p["image"] = _resolve_image(name, p["image"], shape, spec)
@@ -485,6 +547,21 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
                     f"{h}x{w} in {spec!r}"
                 )
 
+    from ibcomplexity._limits import check_memory
+
+    count = _parameter_count(name, p, shape, outputs)
+    shown = f"{count:,}" if count < 10**15 else f"about 10^{math.log10(count):.1f}"
+    check_memory(
+        4 * count,
+        f"architecture {spec.strip()!r} ({shown} parameters of 4 bytes, one network's weights)",
+        hint="use a smaller width, depth or channel count",
+    )
+    for key, value in p.items():
+        sizes = value if key == "channels" else (value,)
+        if key != "image" and all(isinstance(v, int) for v in sizes) and max(sizes) > MAX_SIZE:
+            raise InputError(
+                f"{key} of architecture {name!r} must be at most {MAX_SIZE:,}, got {max(sizes):,}"
+            )
     k = outputs
     if name == "mlp":
         module = MLP(p["width"], p["depth"], k, act=p["act"], init_scheme=p["init"])

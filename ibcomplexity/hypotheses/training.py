@@ -59,6 +59,7 @@ import numpy as np
 import optax
 from jax.sharding import Mesh
 
+from ibcomplexity._limits import check_memory
 from ibcomplexity._validation import InputError, check_finite_array, check_int, check_positive
 from ibcomplexity.hypotheses.networks import Architecture, parse_arch
 from ibcomplexity.sampling.core import map_hypotheses
@@ -414,11 +415,18 @@ def default_chunk(arch: Architecture, config: TrainConfig, num: int, *, devices:
     memory per device (weights, gradients and two Adam moments, plus a batch's and an evaluation
     block's activations, forward and backward) under :data:`CHUNK_BYTES`. The sampling core
     rounds the chunk up to a multiple of ``devices``."""
-    per_net = 4 * (
+    per_net = _network_bytes(arch, config)
+    return int(max(1, min(num, MAX_CHUNK * devices, (CHUNK_BYTES // per_net) * devices)))
+
+
+def _network_bytes(arch: Architecture, config: TrainConfig) -> int:
+    """Estimated float32 bytes to train one network: weights, gradients and two Adam moments
+    (six copies of the parameters, with slack), plus a batch's and an evaluation block's
+    activations, forward and backward."""
+    return 4 * (
         6 * arch.num_parameters
         + (3 * config.batch_size + EVAL_ROWS) * (arch.activations_per_example + arch.input_dim)
     )
-    return int(max(1, min(num, MAX_CHUNK * devices, (CHUNK_BYTES // per_net) * devices)))
 
 
 def train_hypotheses(
@@ -525,6 +533,12 @@ def train_hypotheses(
             f"batch_size <= {xtr.shape[0]} (batch_size={xtr.shape[0]} for full-batch training)"
         )
     fit_threshold = check_positive("fit_threshold", fit_threshold)
+    check_memory(
+        _network_bytes(arch, config),
+        f"training one network of {arch.spec!r} ({arch.num_parameters:,} parameters, batch size "
+        f"{config.batch_size})",
+        hint="use a smaller architecture or batch size",
+    )
     mesh = local_mesh() if mesh is None else mesh
     if not isinstance(mesh, Mesh):
         raise InputError(f"mesh must be a jax.sharding.Mesh (see local_mesh), got {mesh!r}")

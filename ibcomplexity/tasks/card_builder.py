@@ -31,7 +31,7 @@ from typing import Any
 import jax
 import yaml
 
-from ibcomplexity._validation import InputError, check_int, check_positive
+from ibcomplexity._validation import InputError, check_int, check_positive, check_probability
 from ibcomplexity.tasks.cards import Card, _parse
 
 __all__ = ["card_from_spec", "card_markdown", "RL_DELTA", "RL_TARGET_ERROR"]
@@ -93,9 +93,11 @@ def card_from_spec(
     from ibcomplexity.tasks.task import is_task_source, load_task
 
     seed = check_int("seed", seed, minimum=0)
-    if target_error is not None:
-        target_error = check_positive("target_error", target_error)
-    if is_task_source(spec):
+    rl = is_task_source(spec)
+    if target_error is not None:  # a policy's error is any positive number; a class error a rate
+        check = check_positive if rl else check_probability
+        target_error = check("target_error", target_error)
+    if rl:
         n = RL_DEFAULT_N if n_train is None else check_int("n_train", n_train, minimum=1)
         task = load_task(spec, n_train=n, n_test=1, seed=seed)
         return _rl_card(spec, task, seed=seed, k=k, num_queries=num_queries, eps=target_error)

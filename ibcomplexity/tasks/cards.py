@@ -18,7 +18,11 @@ A card is a YAML file (see ``data_cards/`` in the repository; they are installed
 
 Every statistic is a mapping with a ``value`` and a ``provenance`` (``paper`` or ``computed``; a
 computed value must give the ``command`` that computed it). :func:`load_card` validates the whole
-card against the schema of its task family and rejects it with the offending field named.
+card against the schema of its task family and rejects it with the offending field named: a
+classification or meta-learning ``target_error`` is an error rate, strictly between 0 and 1 (an RL
+target error is a policy's error, any positive number), a key given twice is an error (YAML
+would keep the last silently), and so is nesting deeper than
+:data:`~ibcomplexity._limits.MAX_NESTING` (checked before parsing).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from typing import Any
 
 import yaml
 
-from ibcomplexity._validation import InputError, check_int, check_positive
+from ibcomplexity._limits import check_nesting, check_regular_file, format_bytes
+from ibcomplexity._validation import InputError, check_int, check_positive, check_probability
 from ibcomplexity.bound import (
     DEFAULT_CONVENTION,
     ClassificationTask,
@@ -71,6 +76,11 @@ def _at_least_one(name, v):
     return x
 
 
+def _error_rate(name, v):
+    """An error rate: a finite number strictly between 0 and 1 (5, 0, 1, nan, inf refused)."""
+    return check_probability(name, v)
+
+
 def _classes(name, v):
     return check_int(name, v, minimum=2)
 
@@ -89,8 +99,10 @@ SCHEMAS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
         radius=_positive,
         delta=_positive,
         classes=_classes,
-        target_error=_positive,
+        target_error=_error_rate,
     ),
+    # An RL target error is the policy's error (a regression-type loss, Boopathy et al. 2023,
+    # Sec. 5), any finite positive number, not a rate.
     "rl": dict(
         obs_dim=_count, action_dim=_count, n=_count, delta=_positive, target_error=_positive
     ),
@@ -102,7 +114,7 @@ SCHEMAS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
         m_outer=_at_least_one,
         radius=_positive,
         delta=_positive,
-        target_error=_positive,
+        target_error=_error_rate,
         alphabets=_alphabets,
     ),
 }
@@ -145,7 +157,10 @@ class Card:
                     f"card {self.name}: unknown statistic {key!r} for a {self.task} card; "
                     f"known: {', '.join(schema)}"
                 )
-            stats[key] = schema[key](key, value)
+            try:
+                stats[key] = schema[key](key, value)
+            except InputError as e:
+                raise InputError(f"card {self.name}: {e}") from None
             prov[key] = {"provenance": "override"}
         return dataclasses.replace(self, statistics=stats, provenance=prov)
 
@@ -284,29 +299,101 @@ def _parse(raw: Any, where: str) -> Card:
     )
 
 
-def _front_matter(text: str) -> str:
-    """The YAML of a card: the whole file, or the front matter of a Markdown card.
+def _front_matter(text: str) -> tuple[str, int]:
+    """The YAML of a card and the file line its first line is on (0-based offset).
 
-    A Markdown card (written by ``ibc card``) starts with a line ``---``, then the YAML, then a
-    line ``---``, then Markdown.
+    The YAML is the whole file, or the front matter of a Markdown card: a Markdown card (written
+    by ``ibc card``) starts with a line ``---``, then the YAML, then a line ``---``, then
+    Markdown.
     """
     lines = text.splitlines()
     if lines and lines[0].strip() == "---":
         for i, line in enumerate(lines[1:], start=1):
             if line.strip() == "---":
-                return "\n".join(lines[1:i])
+                return "\n".join(lines[1:i]), 1
         raise InputError("a Markdown card's front matter opens with '---' but never closes")
-    return text
+    return text, 0
+
+
+#: Cards are short text files; anything bigger is not a card (and would be slow to parse).
+MAX_CARD_BYTES = 1 << 20
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _CardLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader (no tags executed) that refuses a mapping repeating a key.
+
+    Plain YAML keeps the last of two equal keys silently, so a card saying ``target_error``
+    twice would be read with whichever came last. Merge keys (``<<``) may still be overridden.
+    """
+
+    line_offset = 0
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue  # an unhashable key: the base constructor reports it
+                line = key_node.start_mark.line + 1 + self.line_offset
+                if first is not None:
+                    raise InputError(
+                        f"duplicate key {key!r} at line {line} (first at line {first}); each "
+                        "key may appear once in a card"
+                    )
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_card_text(path: Path) -> str:
+    """The text of a card file: a regular file of at most :data:`MAX_CARD_BYTES` bytes."""
+    path = check_regular_file(path, "card file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_CARD_BYTES:
+            raise InputError(
+                f"card file {path} is {format_bytes(size)}; a card is a short text file (at most "
+                f"{format_bytes(MAX_CARD_BYTES)})"
+            )
+        with path.open("rb") as f:
+            return f.read(MAX_CARD_BYTES + 1).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read card ({e})") from None
+
+
+def _load_yaml(text: str, where: str, line_offset: int = 0) -> Any:
+    """Parse a card's YAML safely: nesting checked first, duplicate keys refused."""
+    check_nesting(text, where)
+    loader = _CardLoader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as e:
+        raise InputError(f"{where}: not valid YAML ({str(e).splitlines()[0]})") from None
+    except InputError as e:
+        raise InputError(f"{where}: {e}") from None
+    except RecursionError:  # deeper than check_nesting counts (e.g. anchors); never a card
+        raise InputError(f"{where}: nests too deeply to be a card") from None
+    finally:
+        loader.dispose()
 
 
 def load_card(name_or_path: str | Path) -> Card:
     """Load and validate a card by bundled name (``mnist``) or by path to a YAML file.
 
     A Markdown card with YAML front matter (``ibc card --dataset SPEC > card.md``) is read too.
+    The YAML is read as ``yaml.safe_load`` reads it (no tags executed), except that a key given
+    twice in one mapping, nesting deeper than :data:`~ibcomplexity._limits.MAX_NESTING` levels and
+    files larger than :data:`MAX_CARD_BYTES` are refused.
 
     Raises:
-      InputError: unknown name, unreadable file, invalid YAML, or a card that fails the schema
-        (the message names the field).
+      InputError: unknown name, unreadable or special file, invalid YAML, a duplicate key, or a
+        card that fails the schema (the message names the field).
     """
     paths = card_paths()
     key = str(name_or_path)
@@ -314,16 +401,15 @@ def load_card(name_or_path: str | Path) -> Card:
         path = paths[key.lower()]
     else:
         path = Path(key)
-        if not path.is_file():
+        if not path.exists():
             raise InputError(
                 f"no card named {key!r} and no such file; bundled cards: {', '.join(sorted(paths))}"
             )
     try:
-        raw = yaml.safe_load(_front_matter(path.read_text(encoding="utf-8")))
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read card ({e})") from None
+        text, offset = _front_matter(_read_card_text(path))
+    except InputError as e:
+        raise InputError(f"{path}: {e}" if str(path) not in str(e) else str(e)) from None
+    raw = _load_yaml(text, str(path), offset)
     return _parse(raw, str(path))
 
 
@@ -345,7 +431,7 @@ def bound_from_card(
     c = load_card(card) if not isinstance(card, Card) else card
     s = dict(c.statistics)
     if target_error is not None:
-        s["target_error"] = check_positive("target_error", target_error)
+        s["target_error"] = SCHEMAS[c.task]["target_error"]("target_error", target_error)
     if c.task == "classification":
         return classification_bound(
             n=s["n"],

@@ -26,7 +26,11 @@ The pickles are never given to :func:`pickle.load`: a pickle can name any import
 that numpy arrays, dtypes and Python-2 strings need, and refuses anything else with an
 :class:`~ibcomplexity._validation.InputError` naming the global, before it is called.
 
-Archives (``.tar.gz``) are read member by member in memory; nothing is extracted to disk.
+Archives (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``, ``.tar``) are read once, as a stream, keeping
+in memory only the members the requested split needs; nothing is extracted to disk. Each member
+and a compressed archive as a whole must stay under the expanded-size limit
+(``IBC_MAX_EXPANDED_BYTES``, see :mod:`ibcomplexity._limits`): a decompression bomb is refused
+after at most that many bytes, and a device such as ``/dev/zero`` is refused before it is read.
 
 References:
     Krizhevsky, *Learning Multiple Layers of Features from Tiny Images*, tech. report, University of
@@ -37,8 +41,11 @@ from __future__ import annotations
 
 import _compat_pickle
 import builtins
+import bz2
 import dataclasses
+import gzip
 import io
+import lzma
 import os
 import pickle
 import tarfile
@@ -48,7 +55,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ibcomplexity._limits import check_memory, check_regular_file, expanded_limit
 from ibcomplexity._validation import InputError
+from ibcomplexity.tasks import _guard
 from ibcomplexity.tasks.datasets import _SCALING_BYTE, Dataset
 
 __all__ = ["load_cifar", "dataset_from_spec"]
@@ -121,10 +130,26 @@ _SAFE_BUILTINS = ("bytearray", "bytes", "list", "dict", "tuple", "set", "frozens
 _SAFE_BUILTINS += ("float", "complex", "str", "bool")
 
 
+def _sized_refused(kind: type) -> Callable:
+    """``bytes``/``bytearray`` without the ``kind(N)`` form: N zero bytes from a 30-byte pickle."""
+
+    def make(*args):
+        if args and isinstance(args[0], int):
+            raise InputError(
+                f"refusing {kind.__name__}({args[0]}) in a CIFAR pickle: a pickle that asks for "
+                "a block of zero bytes is not a CIFAR batch (a possible memory bomb)"
+            )
+        return kind(*args)
+
+    return make
+
+
 def _allowed_globals() -> dict[tuple[str, str], object]:
     allowed = _numpy_globals()
     for name in _SAFE_BUILTINS:
         allowed[("builtins", name)] = getattr(builtins, name)
+    for kind in (bytes, bytearray):
+        allowed[("builtins", kind.__name__)] = _sized_refused(kind)
     allowed[("_codecs", "encode")] = _latin1_encode
     return allowed
 
@@ -182,18 +207,21 @@ def _unpickle(data: bytes, what: str):
 
 @dataclasses.dataclass(frozen=True)
 class _Container:
-    """Named batch files (base name -> reader) found in a folder, an archive or a single file."""
+    """Batch files found in a folder, an archive or a single file.
+
+    ``names`` holds every file's base name (the layout is read from them); ``readers`` maps the
+    ones that can be read to a function returning their bytes (an archive holds only the members
+    the requested split needs, read while it was scanned).
+    """
 
     kind: str  # "directory", "archive", "file"
     where: str
+    names: frozenset[str]
     readers: dict[str, Callable[[], bytes]]
 
 
 def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"could not read file {path}: {exc.strerror or exc}") from None
+    return _guard.read_file(path, "CIFAR file")
 
 
 def _directory_container(directory: Path) -> _Container:
@@ -204,32 +232,74 @@ def _directory_container(directory: Path) -> _Container:
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.name not in readers:
                 readers[path.name] = lambda p=path: _read_file(p)
-    return _Container("directory", str(directory), readers)
+    return _Container("directory", str(directory), frozenset(readers), readers)
 
 
-def _archive_container(path: Path) -> _Container:
-    """Every regular member of a tar archive (gzip or not), read into memory, keyed by base name."""
+def _wanted(split: str) -> set[str]:
+    """Base names an archive member may need for ``split``: batches of every layout, metadata."""
+    names = {b + ext for v in _BATCHES.values() for b in v[split] for ext in ("", ".bin")}
+    return names | set(_META.values()) | set(_META_TXT_100.values())
+
+
+def _decompressed(path: Path, f) -> tuple[object, bool]:
+    """``f`` (an archive at offset 0) as an uncompressed stream, and whether it was compressed."""
+    head = f.read(6)
+    f.seek(0)
+    if head.startswith(_GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=f), True
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(f), True
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(f), True
+    return f, False
+
+
+def _archive_container(path: Path, split: str) -> _Container:
+    """The members of a tar archive (gzip, bzip2, xz or none) that ``split`` needs, in memory.
+
+    The archive is read once, as a stream: nothing is extracted to disk, members the split does
+    not need are skipped unread, each needed member is refused when its declared size is above
+    the expanded-size limit, and a compressed archive is refused as a whole once it expands past
+    that limit (``IBC_MAX_EXPANDED_BYTES``), so a decompression bomb costs neither memory nor
+    unbounded time.
+    """
+    wanted = _wanted(split)
+    names: set[str] = set()
     readers: dict[str, Callable[[], bytes]] = {}
+    held = 0
     try:
-        with tarfile.open(path, mode="r:*") as tar:
-            members = [m for m in tar.getmembers() if m.isfile()]
-            for member in members:
-                base = member.name.rsplit("/", 1)[-1]
-                if base in readers:
-                    continue
-                handle = tar.extractfile(member)
-                data = handle.read() if handle is not None else b""
-                readers[base] = lambda d=data: d
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        with path.open("rb") as f:
+            stream, compressed = _decompressed(path, f)
+            if compressed:
+                stream = _guard.LimitedReader(stream, expanded_limit(), f"archive {path}")
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                for member in tar:
+                    if not member.isfile():
+                        continue
+                    base = member.name.rsplit("/", 1)[-1]
+                    if base in names:
+                        continue
+                    names.add(base)
+                    if base not in wanted:
+                        continue  # skipped unread
+                    handle = tar.extractfile(member)
+                    what = f"member {member.name} of archive {path}"
+                    data = _guard.read_member(handle, member.size, what) if handle else b""
+                    held += len(data)
+                    check_memory(held, f"the CIFAR batches read from archive {path}")
+                    readers[base] = lambda d=data: d
+    except (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise InputError(
             f"could not read {path} as a tar archive of CIFAR batches: {exc}; the download is "
             "probably corrupt or incomplete"
         ) from None
-    return _Container("archive", str(path), readers)
+    return _Container("archive", str(path), frozenset(names), readers)
 
 
 def _is_archive(path: Path, head: bytes) -> bool:
-    if head.startswith(_GZIP_MAGIC) or path.name.endswith((".tar", ".tar.gz", ".tgz")):
+    if head.startswith((_GZIP_MAGIC, b"BZh", b"\xfd7zXZ")):
+        return True
+    if path.name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")):
         return True
     try:
         return tarfile.is_tarfile(path)
@@ -237,19 +307,22 @@ def _is_archive(path: Path, head: bytes) -> bool:
         return False
 
 
-def _open(path: Path) -> _Container:
+def _open(path: Path, split: str) -> _Container:
     if not path.exists():
         raise InputError(f"CIFAR path {path} does not exist")
     if path.is_dir():
         return _directory_container(path)
+    path = check_regular_file(path, "CIFAR file")  # not /dev/zero or a FIFO: they never end
     try:
         with path.open("rb") as f:
-            head = f.read(4)
+            head = f.read(6)
     except OSError as exc:
         raise InputError(f"could not read file {path}: {exc.strerror or exc}") from None
     if _is_archive(path, head):
-        return _archive_container(path)
-    return _Container("file", str(path), {path.name: lambda: _read_file(path)})
+        return _archive_container(path, split)
+    return _Container(
+        "file", str(path), frozenset([path.name]), {path.name: lambda: _read_file(path)}
+    )
 
 
 # --- layout: which variant and format a container holds ------------------------------------------
@@ -257,7 +330,7 @@ def _open(path: Path) -> _Container:
 
 def _layout(container: _Container) -> tuple[str, str]:
     """``(variant, format)`` of the batches in a folder or archive, from their file names."""
-    names = set(container.readers)
+    names = set(container.names)
     found = []
     for variant, splits in _BATCHES.items():
         batch_names = {b for names_ in splits.values() for b in names_}
@@ -459,7 +532,7 @@ def load_cifar(
     if label_set is not None and label_set not in ("fine", "coarse"):
         raise InputError(f"CIFAR label set must be 'fine' or 'coarse', got {label_set!r}")
     path = Path(path).expanduser()
-    container = _open(path)
+    container = _open(path, split or "test")
     if container.kind == "file":
         (name,) = container.readers
         data = container.readers[name]()
@@ -481,7 +554,7 @@ def load_cifar(
         split_used = split or "test"
         suffix = ".bin" if fmt == "binary" else ""
         files = [b + suffix for b in _BATCHES[variant][split_used]]
-        missing = [f for f in files if f not in container.readers]
+        missing = [f for f in files if f not in container.names]
         if missing:
             raise InputError(
                 f"{_VARIANT_NAME[variant]} {fmt} {split_used} split incomplete in "
@@ -539,6 +612,7 @@ def dataset_from_spec(spec: str, rest: str) -> Dataset:
         elif word in ("fine", "coarse") and label_set is None:
             label_set = word
         else:
+            _guard.check_option(spec, path, "train, test, fine, coarse")
             break
         path = head
     if not path.strip():

@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from ibcomplexity._limits import check_memory, check_regular_file, format_bytes
 from ibcomplexity._validation import InputError, check_finite_array
+from ibcomplexity.tasks import _guard
 from ibcomplexity.tasks._idx import read_idx
 
 __all__ = [
@@ -234,6 +236,10 @@ def _make_dataset(
             f"{x_what} has {x.shape[0]} examples but {y_what} has {labels.shape[0]} labels; "
             "they must match one to one"
         )
+    check_memory(
+        x.size * 4 * (1 if x.dtype == np.float32 else 2),
+        f"{x_what} as float32 features ({x.shape[0]} examples x {x.size // x.shape[0]} values)",
+    )
     check_finite_array(x_what, x)
     shape = tuple(int(s) for s in x.shape[1:])
     flat = x.reshape(x.shape[0], -1)
@@ -307,16 +313,51 @@ def load_digits() -> Dataset:
 
 
 def _read_head(path: Path, what: str) -> bytes:
-    """Return the first bytes of ``path`` (to sniff its format); OS errors become InputError."""
+    """The first bytes of a regular file (to sniff its format); OS errors become InputError."""
+    path = check_regular_file(path, what)
     try:
         with path.open("rb") as f:
             return f.read(8)
-    except FileNotFoundError:
-        raise InputError(f"file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not {what}") from None
     except OSError as exc:
         raise InputError(f"could not read file {path}: {exc.strerror or exc}") from None
+
+
+def _npy_header(f, version: tuple[int, int]):
+    """``(shape, fortran_order, dtype)`` of the .npy header after the magic (any version)."""
+    fmt = np.lib.format
+    if version == (1, 0):
+        return fmt.read_array_header_1_0(f)
+    # Version 3.0 has 2.0's layout with utf-8 instead of latin-1 text (only non-ASCII field names
+    # differ, and those fail as a ValueError, reported as an unreadable archive).
+    return fmt.read_array_header_2_0(f)
+
+
+def _check_npz_members(path: Path, keys: tuple[str, ...]) -> None:
+    """Check each array's zip member and .npy header before numpy allocates and reads it.
+
+    numpy allocates the shape a header declares before reading the data, so a 1 KB archive
+    declaring a (10**12,) array, or a member expanding past the expanded-size limit, would
+    otherwise cost that memory first.
+    """
+    with zipfile.ZipFile(path) as archive:
+        for key in keys:
+            try:
+                info = archive.getinfo(f"{key}.npy")
+            except KeyError:
+                continue  # np.load reports the missing array, listing those present
+            what = f"array {key!r} in {path}"
+            _guard.check_expanded(info.file_size, what)
+            with archive.open(info) as f:
+                shape, _, dtype = _npy_header(f, np.lib.format.read_magic(f))
+            if dtype.hasobject:
+                continue  # refused by np.load(allow_pickle=False) with its own message
+            nbytes = math.prod(shape) * dtype.itemsize
+            if nbytes > info.file_size:
+                raise InputError(
+                    f"{what} declares shape {shape} of {dtype} ({format_bytes(nbytes)}) but its "
+                    f"member holds only {format_bytes(info.file_size)}; the file is corrupt"
+                )
+            check_memory(nbytes, f"{what} (shape {shape}, {dtype})")
 
 
 def _scaling_for(dtype: np.dtype) -> tuple[float | None, str]:
@@ -437,7 +478,7 @@ def load_npz(path: str | os.PathLike, *, x_key: str = "x", y_key: str = "y") -> 
         (32, 32, 3)
     """
     path = Path(path)
-    head = _read_head(path, "a .npz file")
+    head = _read_head(path, ".npz file")
     if head.startswith(b"\x93NUMPY"):
         raise InputError(f"file {path} is a single .npy array, not a .npz archive of x and y")
     if not head.startswith(b"PK"):
@@ -446,6 +487,7 @@ def load_npz(path: str | os.PathLike, *, x_key: str = "x", y_key: str = "y") -> 
             f"it starts with bytes {head[:4].hex(' ')}"
         )
     try:
+        _check_npz_members(path, (x_key, y_key))
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.files)
             missing = [k for k in (x_key, y_key) if k not in keys]
@@ -626,6 +668,7 @@ def load_dataset(spec: str) -> Dataset:
         # Split the optional split name off the right, so that paths such as C:\data still work.
         directory, colon, split = rest.rpartition(":")
         if not colon or split not in _MNIST_PREFIX:
+            _guard.check_option(base_spec, rest, "train, test (mnist:DIR[:train|:test])")
             directory, split = rest, "test"
         dataset = load_mnist(_spec_path(spec, directory), split=split)
     elif scheme == "idx" and sep:

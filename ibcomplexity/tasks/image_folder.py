@@ -22,6 +22,10 @@ needs ``grayscale=True`` (colour converted with Pillow's ITU-R BT.601 luma, ``L 
 + 0.114 B``); one that mixes sizes needs ``size=`` (each image resized with Pillow's antialiased
 bilinear filter). 16-bit and floating-point images are refused (convert them to 8 bits first).
 Pixels are divided by 255.
+
+Limits (:mod:`ibcomplexity._limits`): each image's header is checked before it is decoded, its
+declared pixel count against ``IBC_MAX_IMAGE_PIXELS`` and the memory of the whole load (at the
+output size) against ``IBC_MEMORY_LIMIT``, so ``folder:DIR:size=100000`` fails in one sentence.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ibcomplexity._limits import check_memory
 from ibcomplexity._validation import InputError, check_int
+from ibcomplexity.tasks import _guard
 from ibcomplexity.tasks.datasets import _SCALING_BYTE, Dataset
 
 __all__ = ["load_image_folder", "dataset_from_spec", "IMAGE_EXTENSIONS"]
@@ -87,14 +93,41 @@ def _image_files(folder: Path) -> tuple[list[Path], int]:
     return images, ignored
 
 
-def _open_image(path: Path, *, grayscale: bool, size: tuple[int, int] | None):
-    """Open one image and return ``(array uint8, mode, original (H, W))``."""
+# Bytes per output value held at the peak: the uint8 image, its copy in np.stack and float32.
+_BYTES_PER_VALUE = 6
+
+
+def _open_image(
+    path: Path,
+    *,
+    grayscale: bool,
+    size: tuple[int, int] | None,
+    held: int = 0,
+    remaining: int = 1,
+    root: Path | None = None,
+):
+    """Open one image and return ``(array uint8, mode, original (H, W))``.
+
+    The header is checked before anything is decoded: the declared pixel count against
+    ``IBC_MAX_IMAGE_PIXELS``, then the memory of the whole load, projected from this image's
+    output size: ``held`` values already read plus ``remaining`` images (this one included) of
+    this size, at :data:`_BYTES_PER_VALUE` bytes each.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            im.load()
+        with _guard.open_image(path, f"image {path}") as im:
             mode, (w, h) = im.mode, im.size
+            channels = 1 if grayscale or mode in _GRAY_MODES else 3
+            oh, ow = size if size is not None else (h, w)
+            check_memory(
+                _BYTES_PER_VALUE * (held + remaining * oh * ow * channels),
+                f"image folder {root or path.parent} ({remaining} images still to read at "
+                f"{oh}x{ow}{'' if channels == 1 else 'x3'} values each, {held:,} values read; "
+                "kept as uint8, then float32)",
+                hint="choose a smaller size=" if size is not None else None,
+            )
+            im.load()
             if mode in _GRAY_MODES:
                 im = im.convert("L")
             elif mode in _COLOUR_MODES:
@@ -111,7 +144,7 @@ def _open_image(path: Path, *, grayscale: bool, size: tuple[int, int] | None):
             return np.asarray(im, dtype=np.uint8), im.mode, (h, w)
     except InputError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise InputError(
             f"cannot read image {path}: not a valid PNG/JPEG file (corrupt or truncated?)"
         ) from None
@@ -158,7 +191,8 @@ def load_image_folder(
     sizes, modes = Counter(), Counter()
     first_size, first_mode = {}, {}
     ignored_total, resized = 0, 0
-    for label, folder in enumerate(folders):
+    listed = []
+    for folder in folders:
         files, ignored = _image_files(folder)
         ignored_total += ignored
         if not files:
@@ -167,8 +201,19 @@ def load_image_folder(
                 "class subfolder needs at least one"
             )
         per_class[folder.name] = len(files)
+        listed.append(files)
+    total, held = sum(map(len, listed)), 0
+    for label, files in enumerate(listed):
         for path in files:
-            array, mode, original = _open_image(path, grayscale=bool(grayscale), size=target)
+            array, mode, original = _open_image(
+                path,
+                grayscale=bool(grayscale),
+                size=target,
+                held=held,
+                remaining=total - len(arrays),
+                root=root,
+            )
+            held += array.size
             rel = str(path.relative_to(root))
             shape = array.shape[:2]
             resized += shape != original
@@ -241,6 +286,7 @@ def dataset_from_spec(spec: str, rest: str) -> Dataset:
                     f"got {value!r}"
                 ) from None
         else:
+            _guard.check_option(spec, path, "size=S, size=HxW, grayscale")
             break
         path = head
     if not path.strip():

@@ -20,6 +20,11 @@ Inverting makes the blank page the origin: the radius R (max norm) measures ink 
 paper, a distance counts differing ink, and downsampling spreads ink instead of paper. Distances
 between images are unchanged by the inversion (it is ``x -> 1 - x``); only R depends on it.
 
+**Limits** (:mod:`ibcomplexity._limits`): a zip member is refused when it declares more than
+``IBC_MAX_EXPANDED_BYTES`` and is read with a cap; each PNG's declared pixel count is checked
+against ``IBC_MAX_IMAGE_PIXELS`` before it is decoded; the memory of the decoded (and resized)
+images is checked against ``IBC_MEMORY_LIMIT`` first. Messages name the archive and the member.
+
 **Several sources** are merged by the path ``ALPHABET/CHARACTER/FILE``: a file present in two
 sources with identical bytes is kept once (the two standard small background subsets share
 Greek and Latin; the count is recorded), with different bytes it is an error. Names starting with
@@ -40,6 +45,7 @@ import math
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -47,7 +53,9 @@ from typing import Any
 
 import numpy as np
 
+from ibcomplexity._limits import check_memory, check_regular_file
 from ibcomplexity._validation import InputError, check_int
+from ibcomplexity.tasks import _guard
 from ibcomplexity.tasks.datasets import Dataset
 
 __all__ = [
@@ -153,35 +161,83 @@ def _png_member(rel: PurePosixPath, origin: str) -> tuple[str, str, str] | None:
     return parts[-3], parts[-2], parts[-1]
 
 
-def _read_source(path: Path) -> list[tuple[tuple[str, str, str], bytes]]:
-    """Every PNG of one source as ``((alphabet, character, file), bytes)``."""
-    out: list[tuple[tuple[str, str, str], bytes]] = []
-    depths: set[int] = set()
+class _Budget:
+    """Bytes held so far while reading one load; each addition is checked against the limit."""
+
+    def __init__(self, what: str):
+        self.what, self.total = what, 0
+
+    def check(self, nbytes: int, what: str) -> None:
+        """Refuse ``nbytes`` more (before allocating them) when the total would pass the limit."""
+        check_memory(self.total + nbytes, f"{self.what} (at {what})")
+
+    def add(self, nbytes: int, what: str) -> None:
+        self.check(nbytes, what)
+        self.total += nbytes
+
+
+def _source_entries(path: Path, budget: _Budget, kind: str):
+    """Yield ``(relative name, reader)`` for every file of a folder or zip source.
+
+    ``reader()`` returns the file's bytes: a folder's files must be regular files, a zip member is
+    refused when its declared size is above the expanded-size limit and read with a cap; every
+    read is added to ``budget``. Raises for a missing source or one that is neither.
+    """
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file())
-        for p in files:
-            rel = PurePosixPath(p.relative_to(path).as_posix())
-            key = _png_member(rel, str(path))
-            if key is not None:
-                depths.add(len(rel.parts))
-                out.append((key, p.read_bytes()))
-    elif path.is_file():
-        try:
-            with zipfile.ZipFile(path) as z:
-                for info in sorted(z.infolist(), key=lambda i: i.filename):
-                    if info.is_dir():
-                        continue
-                    rel = PurePosixPath(info.filename)
-                    key = _png_member(rel, str(path))
-                    if key is not None:
-                        depths.add(len(rel.parts))
-                        out.append((key, z.read(info)))
-        except zipfile.BadZipFile:
-            raise InputError(
-                f"{path} is neither a folder nor a zip file; an Omniglot source is one of them"
-            ) from None
-    else:
-        raise InputError(f"Omniglot source {path} does not exist")
+        for p in sorted(path.rglob("*")):
+            if p.is_file():
+                rel = p.relative_to(path).as_posix()
+
+                def read(p=p, rel=rel) -> bytes:
+                    data = _guard.read_file(p, f"{kind} {path}: file")
+                    budget.add(len(data), rel)
+                    return data
+
+                yield rel, read
+        return
+    if not path.exists():
+        raise InputError(f"{kind} {path} does not exist")
+    check_regular_file(path, kind)
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in sorted(z.infolist(), key=lambda i: i.filename):
+                if info.is_dir():
+                    continue
+                what = f"{kind} {path}: member {info.filename}"
+
+                def read(info=info, what=what) -> bytes:
+                    budget.check(info.file_size, info.filename)
+                    try:
+                        with z.open(info) as handle:
+                            data = _guard.read_member(handle, info.file_size, what)
+                    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+                        raise InputError(
+                            f"{what} cannot be read ({exc}); the zip is corrupt"
+                        ) from None
+                    budget.add(len(data), info.filename)
+                    return data
+
+                yield info.filename, read
+    except zipfile.BadZipFile:
+        raise InputError(f"{kind} {path} is neither a folder nor a zip file") from None
+
+
+def _read_source(path: Path, budget: _Budget) -> list[tuple[tuple[str, str, str], str, bytes]]:
+    """Every PNG of one source as ``((alphabet, character, file), where, bytes)``.
+
+    ``where`` names the source and the member (``"archive X.zip: member a/b/0001_01.png"``) for
+    messages about that image.
+    """
+    out: list[tuple[tuple[str, str, str], str, bytes]] = []
+    depths: set[int] = set()
+    kind = "Omniglot source"
+    for name, read in _source_entries(path, budget, kind):
+        rel = PurePosixPath(name)
+        key = _png_member(rel, str(path))
+        if key is not None:
+            depths.add(len(rel.parts))
+            where = _where(path, str(rel))
+            out.append((key, where, read()))
     if not out:
         raise InputError(f"Omniglot source {path} holds no PNG images")
     if len(depths) > 1:
@@ -192,21 +248,65 @@ def _read_source(path: Path) -> list[tuple[tuple[str, str, str], bytes]]:
     return out
 
 
-def _decode(data: bytes, size: int | None, what: str) -> np.ndarray:
-    """One PNG as float32 ``(h, w)`` ink (``1 - grey/255``), area-resized when ``size`` is set."""
+def _where(path: Path, member: str) -> str:
+    """Names one image for messages: ``Omniglot archive X.zip, member A/b/0001_01.png``."""
+    if path.is_dir():
+        return f"Omniglot folder {path}, file {member}"
+    return f"Omniglot archive {path}, member {member}"
+
+
+def _check_decoded_size(count: int, size: int | None, what: str) -> None:
+    """Refuse ``count`` images resized to ``size x size`` when they would not fit in memory.
+
+    Each becomes a float32 array, then all are stacked: 8 bytes per output pixel.
+    """
+    if size is not None:
+        check_memory(
+            8 * count * size * size,
+            f"{what} resized to {size}x{size} ({count} images x {size * size:,} float32 pixels, "
+            "held twice while stacked)",
+            hint="choose a smaller size",
+        )
+
+
+def _decode(data: bytes, size: int | None, what: str, budget: _Budget | None = None) -> np.ndarray:
+    """One PNG as float32 ``(h, w)`` ink (``1 - grey/255``), area-resized when ``size`` is set.
+
+    The declared pixel count is checked (``IBC_MAX_IMAGE_PIXELS``) before anything is decoded, and
+    so is the memory the decoded image needs (``budget``). ``what`` names the archive or folder
+    and the member, e.g. ``"archive a.zip: Greek/character01/0001_01.png"``.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with _guard.open_image(io.BytesIO(data), what) as im:
             if im.format != "PNG":
                 raise InputError(f"{what} is a {im.format} image, not a PNG")
+            w, h = im.size
+            if budget is not None:  # grey (1 byte) + float32 (4) + ink (4) per native pixel
+                budget.check(9 * w * h, what)
             grey = im.convert("L")
             if size is not None and grey.size != (size, size):
                 grey = grey.resize((size, size), Image.Resampling.BOX)
             arr = np.asarray(grey, dtype=np.float32)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{what} is not a readable PNG image: {exc}") from None
-    return 1.0 - arr / np.float32(255.0)
+    except UnidentifiedImageError:
+        raise InputError(f"{what} is not a readable PNG image (not an image at all)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(
+            f"{what} is not a readable PNG image (corrupt or truncated: {_reason(exc)})"
+        ) from None
+    out = 1.0 - arr / np.float32(255.0)
+    if budget is not None:
+        budget.add(out.nbytes, what)
+    return out
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception's message without object reprs such as ``<_io.BytesIO object at 0x...>``."""
+    text = re.sub(r"<[^<>]* at 0x[0-9a-fA-F]+>", "the data", str(exc)).strip()
+    return text or type(exc).__name__
 
 
 def load_omniglot(
@@ -240,10 +340,12 @@ def load_omniglot(
         size = check_int("size", size)
     files: dict[tuple[str, str, str], bytes] = {}
     origin: dict[tuple[str, str, str], str] = {}
+    where: dict[tuple[str, str, str], str] = {}
     duplicates = 0
+    budget = _Budget("the Omniglot images of " + ", ".join(str(p) for p in paths))
     for p in paths:
         path = Path(p).expanduser()
-        for key, data in _read_source(path):
+        for key, member, data in _read_source(path, budget):
             if key in files:
                 if files[key] != data:
                     raise InputError(
@@ -252,9 +354,10 @@ def load_omniglot(
                     )
                 duplicates += 1
                 continue
-            files[key], origin[key] = data, str(path)
+            files[key], origin[key], where[key] = data, str(path), member
     keys = sorted(files, key=lambda k: (k[0], k[1], int(_FILE_NAME.match(k[2])[2]), k[2]))
-    images = [_decode(files[k], size, f"{origin[k]}: {'/'.join(k)}") for k in keys]
+    _check_decoded_size(len(keys), size, "the Omniglot images")
+    images = [_decode(files[k], size, where[k], budget) for k in keys]
     shapes = {a.shape for a in images}
     if len(shapes) > 1:
         raise InputError(
@@ -300,6 +403,8 @@ def _parse_spec(spec: str, rest: str) -> tuple[list[str], int | None]:
         size = check_int("size", size)
         text = head
     paths = [p.strip() for p in text.split(",")]
+    if size is None and paths[-1]:
+        _guard.check_option(spec, paths[-1], "size=S (omniglot:PATH[,PATH...][:size=S])")
     if not text.strip() or not all(paths):
         raise InputError(
             f"dataset spec {spec!r} names no Omniglot source: omniglot:PATH[,PATH...][:size=S]"
@@ -556,28 +661,22 @@ def load_one_shot_runs(path: str | os.PathLike, *, size: int | None = None) -> E
     if size is not None:
         size = check_int("size", size)
     entries: dict[str, bytes] = {}
-    if path.is_dir():
-        for p in sorted(path.rglob("*")):
-            if p.is_file():
-                entries[p.relative_to(path).as_posix()] = p.read_bytes()
-    elif path.is_file():
-        try:
-            with zipfile.ZipFile(path) as z:
-                for info in z.infolist():
-                    if not info.is_dir():
-                        entries[info.filename] = z.read(info)
-        except zipfile.BadZipFile:
-            raise InputError(
-                f"{path} is neither a folder nor a zip file of one-shot runs"
-            ) from None
-    else:
+    budget = _Budget(f"the one-shot runs {path}")
+    if not path.exists():
         raise InputError(f"one-shot runs {path} do not exist")
+    kind = "one-shot runs"
+    for name, read in _source_entries(path, budget, kind):
+        parts = PurePosixPath(name).parts
+        if any(_RUN_DIR.match(p) for p in parts) and not any(p.startswith(".") for p in parts):
+            entries[name] = read()
     runs: dict[str, dict[str, bytes]] = {}
+    run_member: dict[str, dict[str, str]] = {}
     for name, data in entries.items():
         parts = PurePosixPath(name).parts
         idx = next((i for i, p in enumerate(parts) if _RUN_DIR.match(p)), None)
         if idx is not None and not any(p.startswith(".") for p in parts):
             runs.setdefault(parts[idx], {})["/".join(parts[idx + 1 :])] = data
+            run_member.setdefault(parts[idx], {})["/".join(parts[idx + 1 :])] = name
     if not runs:
         raise InputError(f"{path} holds no runNN/ folders of one-shot runs")
     sup_x, qry_x, qry_y, names = [], [], [], []
@@ -591,7 +690,9 @@ def load_one_shot_runs(path: str | os.PathLike, *, size: int | None = None) -> E
                 f"{path}: {run} must hold class_labels.txt, training/*.png and test/*.png"
             )
         answer: dict[str, str] = {}
-        for lineno, line in enumerate(files["class_labels.txt"].decode().splitlines(), 1):
+        for lineno, line in enumerate(
+            files["class_labels.txt"].decode("utf-8", "replace").splitlines(), 1
+        ):
             if not line.strip():
                 continue
             fields = line.split()
@@ -611,7 +712,10 @@ def load_one_shot_runs(path: str | os.PathLike, *, size: int | None = None) -> E
             )
         if sup_x and (len(train), len(test)) != (sup_x[0].shape[0], qry_x[0].shape[0]):
             raise InputError(f"{path}: {run} has a different number of images from the others")
-        decode = [_decode(files[f], size, f"{path}: {run}/{f}") for f in train + test]
+        _check_decoded_size(len(train) + len(test), size, f"the images of {path}: {run}")
+        decode = [
+            _decode(files[f], size, _where(path, run_member[run][f]), budget) for f in train + test
+        ]
         shapes = {a.shape for a in decode}
         if len(shapes) > 1 or (shape is not None and shapes != {shape}):
             raise InputError(f"{path}: images of different sizes (in {run}); pass size=S")

@@ -46,6 +46,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ibcomplexity._limits import check_memory
 from ibcomplexity._validation import InputError, check_int, check_positive
 from ibcomplexity.tasks.datasets import Dataset
 
@@ -251,6 +252,27 @@ def _parse_resize(resize) -> tuple[int, int]:
     return side, side
 
 
+def _check_resize_memory(dataset: Dataset, shape: tuple, target: tuple[int, int], area: bool):
+    """Refuse a resize whose arrays would not fit in memory, before XLA or numpy allocates them.
+
+    Bytes held at the peak: area means, float64 input and output plus the float32 result; the
+    bilinear path (``jax.image.resize``), float32 input twice, the intermediate after resizing
+    one axis, the output three times (XLA's, the numpy copy and the flattened result).
+    """
+    n, h, w, c = shape
+    th, tw = target
+    if area:
+        need = n * c * (8 * h * w + 8 * th * tw + 4 * th * tw)
+    else:
+        need = 4 * n * c * (2 * h * w + th * w + 3 * th * tw)
+    check_memory(
+        need,
+        f"resize of {dataset.name!r} to {th}x{tw} ({n} images x {th * tw:,} pixels x {c} "
+        f"channel{'s' if c > 1 else ''} out)",
+        hint="choose a smaller resize",
+    )
+
+
 def _resize(dataset: Dataset, target: tuple[int, int]) -> Dataset:
     images = _images(dataset, "resize")
     n, h, w, c = images.shape
@@ -260,7 +282,9 @@ def _resize(dataset: Dataset, target: tuple[int, int]) -> Dataset:
     before = f"{h}x{w}"
     if (th, tw) == (h, w):
         return _with(dataset, f"resize {before} -> {th}x{tw} (unchanged)")
-    if h % th == 0 and w % tw == 0:
+    area = h % th == 0 and w % tw == 0
+    _check_resize_memory(dataset, (n, h, w, c), (th, tw), area)
+    if area:
         fh, fw = h // th, w // tw
         blocks = images.astype(np.float64).reshape(n, th, fh, tw, fw, c)
         out = blocks.mean(axis=(2, 4))

@@ -62,6 +62,10 @@ The truth travels in ``Dataset.metadata``: ``true_m``, ``radius`` (population ma
 noise-free, unwarped points: r, or :math:`r\sqrt m` on the torus), ``radius_bounds`` (with a
 warp), ``cutoff``, ``min_separation`` (:math:`\delta_0`; ``None`` with noise), ``embedding``.
 
+Sizes are checked before anything is allocated: the D x D rotation and the n x D points must fit
+in memory (``IBC_MEMORY_LIMIT``, see :mod:`ibcomplexity._limits`), ``classes`` is at most 999,999
+and ``cutoff`` at most 10**6.
+
 Randomness: the seed feeds independent numpy streams for the rotation, the warp, the label
 functions, the points and the noise, so the manifold and labels do not depend on n, and the first
 n points of a larger draw with the same parameters are the n-point dataset.
@@ -82,6 +86,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ibcomplexity._limits import check_memory
 from ibcomplexity._validation import InputError, check_int, check_positive
 from ibcomplexity.tasks.datasets import Dataset
 
@@ -107,6 +112,37 @@ _GIVE_UP_AFTER = 65536
 _MIN_ACCEPT = 1e-3
 # Torus frequencies are drawn by rejection from the cube [-K, K]^m; give up after this many tries.
 _MAX_FREQUENCY_TRIES = 2**24
+# Labels index count arrays (as in datasets._MAX_LABEL); harmonic degrees / frequencies are int64.
+_MAX_CLASSES = 999_999
+_MAX_CUTOFF = 1_000_000
+
+
+def _check_caps(classes: int, cutoff: int) -> None:
+    """Refuse class counts and band limits beyond any use (they index int64 arrays)."""
+    if classes > _MAX_CLASSES:
+        raise InputError(f"classes must be at most {_MAX_CLASSES:,}, got {classes}")
+    if cutoff > _MAX_CUTOFF:
+        raise InputError(
+            f"cutoff must be at most {_MAX_CUTOFF:,} (a band limit far beyond what float64 "
+            f"points resolve), got {cutoff}"
+        )
+
+
+def _check_size(kind: str, D: int, classes: int, terms: int, n: int | None = None) -> None:
+    """Refuse parameters whose arrays would not fit in memory, before any is allocated.
+
+    Float64 values held at the peak: about 4 D x D (the Gaussian matrix, its QR factors and the
+    warp matrix with its SVD copy), 4 n x D (points, the warp's products, noise) and, per
+    rejection-sampling batch, 3 x 4096 x C x J label-function terms.
+    """
+    values = 4 * D * D + 3 * _BATCH * classes * terms + (0 if n is None else 4 * n * D)
+    points = "" if n is None else f"n={n}, "
+    check_memory(
+        8 * values,
+        f"a synthetic {kind} with D={D}, {points}classes={classes}, terms={terms} (a D x D "
+        f"random rotation, {'n x D points, ' if n else ''}{_BATCH} x classes x terms label terms)",
+        hint=f"lower D{', n' if n else ''}, classes or terms",
+    )
 
 
 def _rng(seed: int, stream: str) -> np.random.Generator:
@@ -285,9 +321,11 @@ def synthetic_problem(
     if warp >= 1:
         raise InputError(f"warp must be in [0, 1) to keep the map a diffeomorphism, got {warp!r}")
     terms = check_int("terms", terms, minimum=1)
+    _check_caps(classes, cutoff)
     d = m + 1 if kind == "sphere" else 2 * m
     if D < d:
         raise InputError(f"D={D} is too small: an {m}-{kind} needs D >= {d}")
+    _check_size(kind, D, classes, terms)
     rotation = haar_orthogonal(_rng(seed, "rotation"), D)[:, :d]
     u = _rng(seed, "warp").standard_normal((D, D))
     warp_matrix = u / np.linalg.norm(u, 2)
@@ -370,10 +408,14 @@ def synthetic_dataset(
     Returns:
       A :class:`~ibcomplexity.tasks.datasets.Dataset` with float32 ``x`` of shape ``(n, D)``.
     """
+    n = check_int("n", n, minimum=1)
+    classes = check_int("classes", classes, minimum=2)
+    _check_caps(classes, check_int("cutoff", cutoff, minimum=1))
+    D, terms = check_int("D", D, minimum=1), check_int("terms", terms, minimum=1)
+    _check_size(str(kind), D, classes, terms, n)
     problem = synthetic_problem(
         kind, seed, m=m, D=D, classes=classes, cutoff=cutoff, radius=radius, warp=warp, terms=terms
     )
-    n = check_int("n", n, minimum=1)
     margin = check_positive("margin", margin, allow_zero=True)
     noise = check_positive("noise", noise, allow_zero=True)
     coords, labels, kept, drawn = _sample(problem, seed, n, margin)
@@ -490,10 +532,14 @@ def dataset_from_spec(spec: str, rest: str) -> Dataset:
         if key in values:
             raise InputError(f"dataset spec {spec!r}: key {key!r} given twice")
         try:
-            number = float(text)
+            # An integer literal is read exactly: float("1" + "0" * 30) would round it.
+            exact = key in _INT_KEYS and text.lstrip("+-").isdigit()
+            number = int(text) if exact else float(text)
         except ValueError:
             raise InputError(f"dataset spec {spec!r}: {key}={text!r} is not a number") from None
-        if key in _INT_KEYS:
+        if key in _INT_KEYS and isinstance(number, int):
+            values[key] = number
+        elif key in _INT_KEYS:
             if not (math.isfinite(number) and number.is_integer()):
                 raise InputError(f"dataset spec {spec!r}: {key}={text!r} must be an integer")
             values[key] = int(number)

@@ -58,12 +58,12 @@ def test_every_bad_field_is_reported_with_its_path(write_job):
         load_job(write_job(BAD))
     msg = str(e.value)
     expected = [
-        "job.seed must be an integer >= 0, got -1",
+        "job.seed must be an integer in [0, 4294967295], got -1",
         "job.targets[1] must be a number > 0, got -0.1",
         "job.targets[2] must be a number > 0, got 'x'",
         "job.samples[0] must be an integer in [20, 4294967296], got 10",
         "job.chunk_size must be an integer in [1, 1048576], got 0",
-        "job.bootstrap must be an integer >= 0, got 1.5",
+        "job.bootstrap must be an integer in [0, 1000000], got 1.5",
         "job.confidence must be a number in (0, 1), got 1.0",
         "job.plots must be true or false, got 'yes'",
         "job.colour: unknown field",
@@ -73,7 +73,7 @@ def test_every_bad_field_is_reported_with_its_path(write_job):
         "spaces[0].kernel: unknown kernel 'rbff'",
         "spaces[0].preprocess must be one of none, unit, standardize, got 'whiten'",
         "spaces[1].arch: unknown architecture 'resnet'",
-        "spaces[1].epochs must be an integer >= 1, got 0",
+        "spaces[1].epochs must be an integer in [1, 1000000], got 0",
         "spaces[1].lr must be a number > 0, got -1",
         "spaces[1].optimizer must be one of adam, adamw, sgd, got 'adagrad'",
         "spaces[2].type must be 'gp' or 'nn', got 'svm'",
@@ -127,7 +127,7 @@ def test_data_checks_name_the_task_and_the_space(tmp_path):
         parse_job(data, base_dir=tmp_path)
     msg = str(e.value)
     assert "tasks[0]: n_train + n_test = 1900 exceeds the 1797 examples of 'digits'" in msg
-    assert "tasks[1].dataset: file" in msg and "missing.npz does not exist" in msg
+    assert "tasks[1].dataset: " in msg and "missing.npz does not exist" in msg
     assert "spaces[0].arch: patch=3 must divide the image height and width" in msg
     assert "spaces[0].batch_size: 40 exceeds tasks[2].n_train = 30" in msg
     assert "spaces[1].arch: width of architecture 'mlp' must be a positive integer" in msg

@@ -145,3 +145,15 @@ def test_a_create_killed_before_its_manifest_counts_as_unstarted(tmp_path):
         "manifest.json",
         "units",
     ]
+
+
+def test_two_hashes_are_shown_until_they_differ():
+    from ibcomplexity.batch.store import two_hashes
+
+    a = "85e9a68cb160" + "0" * 40 + "1234567890ab"
+    b = a[:-1] + "c"
+    x, y = two_hashes(a, b)
+    assert x != y and x == a and y == b  # the difference is in the last character
+    x, y = two_hashes("85e9a68cb1601111", "85e9a68cb1602222")
+    assert (x, y) == ("85e9a68cb1601111", "85e9a68cb1602222")
+    assert two_hashes("a" * 64, "b" * 64) == ("a" * 12 + "...", "b" * 12 + "...")

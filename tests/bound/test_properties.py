@@ -105,7 +105,8 @@ def test_vacuous_when_training_data_pin_everything_down():
 
 
 def test_vacuous_when_target_is_loose():
-    r = classification_bound(n=10, m=3, radius=1.0, delta=0.1, classes=2, target_error=1e6)
+    # the general form takes any positive loss target (classification refuses rates >= 1)
+    r = general_bound(n=10, m=3, radius=1.0, delta=0.1, P=2, D=1, target_error=1e6)
     assert r.terms.dim_q > 0 and r.terms.bracket <= 0
     assert r.vacuous and "bracket" in r.message
 
@@ -118,9 +119,13 @@ def test_vacuous_when_integer_degree_is_zero():
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        (dict(target_error=0.0), "target_error must be > 0"),
-        (dict(target_error=-1), "target_error must be > 0"),
-        (dict(target_error=math.nan), "target_error must be finite"),
+        (dict(target_error=0.0), r"target_error must be an error rate strictly between 0 and 1"),
+        (dict(target_error=-1), r"target_error must be an error rate .*, got -1"),
+        (dict(target_error=math.nan), r"target_error must be an error rate .*, got nan"),
+        (dict(target_error=1.0), r"strictly between 0 and 1, got 1\.0"),
+        (dict(target_error=1.5), r"strictly between 0 and 1, got 1\.5"),
+        (dict(target_error=math.inf), r"strictly between 0 and 1, got inf"),
+        (dict(target_error=10**400), r"got an integer of 401 digits"),
         (dict(n=0), "n must be >= 1"),
         (dict(n=2.5), "n must be an integer"),
         (dict(m=0.5), "m .* must be >= 1"),

@@ -82,7 +82,7 @@ def test_cards_listing(capsys):
     "argv,match",
     [
         (["bound", "--card", "nope"], "no card named 'nope'"),
-        (["bound", "--card", "mnist", "--target-error", "-1"], "target_error must be > 0"),
+        (["bound", "--card", "mnist", "--target-error", "-1"], "--target-error must be an error"),
         (["bound", "--card", "mnist", "--target-error", "abc"], "invalid float value"),
         (["bound"], "give exactly one of --card"),
         (["bound", "--card", "mnist", "--dataset", "digits"], "give exactly one of --card"),

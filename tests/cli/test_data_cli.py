@@ -115,7 +115,7 @@ def test_kernel_exact_and_sampled_agree_in_the_bulk(capsys, tmp_path):
         (["kernel", "--bandwidth", "-1"], "bandwidth"),
         (["kernel", "--bandwidth", "wide"], "--bandwidth must be a number or 'median'"),
         (["kernel", "--n-train", "1700", "--n-test", "500"], "n_train"),
-        (["kernel", "--target-mse", "0"], "target_mse must be > 0"),
+        (["kernel", "--target-mse", "0"], "--target-mse must be > 0"),
         (["kernel", "--samples", "5"], "--samples must be >= 20"),
     ],
 )

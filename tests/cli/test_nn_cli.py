@@ -139,7 +139,7 @@ def test_compare_says_when_the_base_space_saturates_and_the_remedy_runs(capsys):
         (["nn", "--arch", "mlp:width=-3"], "width"),
         (["nn", "--arch", "mlp:width=64", "--dataset", "npz:/nonexistent/x.npz"], "nonexistent"),
         (["nn", "--arch", "mlp:width=64", "--optimizer", "lbfgs"], "optimizer"),
-        (["nn", "--arch", "mlp:width=64", "--samples", "0"], "num"),
+        (["nn", "--arch", "mlp:width=64", "--samples", "0"], "--samples must be >= 20"),
         (
             ["nn", "--arch", "mlp:width=8,depth=1", "--samples", "20", "--epochs", "1", *SMALL[:4]],
             "fit the training data",

@@ -201,7 +201,7 @@ def test_cli_on_a_regression_source(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["inputs"]["classes"] == 1 and out["exact"]["bits"] > 0
     # compare needs class labels: a clear refusal, not a traceback
-    argv = ["compare", "--dataset", spec, "--arch", "linear", "--samples", "2", "--quiet"]
+    argv = ["compare", "--dataset", spec, "--arch", "linear", "--samples", "20", "--quiet"]
     argv += ["--n-train", "60", "--n-test", "20"]
     assert cli.main(argv) == 2
     assert "real-valued targets" in capsys.readouterr().err
