@@ -58,7 +58,7 @@ import numpy as np
 from ibcomplexity._limits import check_memory, check_regular_file, expanded_limit
 from ibcomplexity._validation import InputError
 from ibcomplexity.tasks import _guard
-from ibcomplexity.tasks.datasets import _SCALING_BYTE, Dataset
+from ibcomplexity.tasks.dataset import _SCALING_BYTE, Dataset
 
 __all__ = ["load_cifar", "dataset_from_spec"]
 

@@ -40,7 +40,7 @@ import numpy as np
 from ibcomplexity._limits import check_memory
 from ibcomplexity._validation import InputError, check_int
 from ibcomplexity.tasks import _guard
-from ibcomplexity.tasks.datasets import _SCALING_BYTE, Dataset
+from ibcomplexity.tasks.dataset import _SCALING_BYTE, Dataset
 
 __all__ = ["load_image_folder", "dataset_from_spec", "IMAGE_EXTENSIONS"]
 

@@ -56,7 +56,7 @@ import numpy as np
 from ibcomplexity._limits import check_memory, check_regular_file
 from ibcomplexity._validation import InputError, check_int
 from ibcomplexity.tasks import _guard
-from ibcomplexity.tasks.datasets import Dataset
+from ibcomplexity.tasks.dataset import Dataset
 
 __all__ = [
     "OmniglotImages",

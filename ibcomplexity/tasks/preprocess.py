@@ -48,7 +48,8 @@ import numpy as np
 
 from ibcomplexity._limits import check_memory
 from ibcomplexity._validation import InputError, check_int, check_positive
-from ibcomplexity.tasks.datasets import Dataset
+from ibcomplexity.tasks._apportion import apportion
+from ibcomplexity.tasks.dataset import Dataset
 
 __all__ = ["preprocess", "apply_spec", "KNOBS", "NORMALIZATIONS", "parse_classes"]
 
@@ -164,14 +165,12 @@ def _label_ranges(labels: np.ndarray) -> str:
 
 
 def _subsample(dataset: Dataset, max_examples: int, seed: int) -> Dataset:
-    from ibcomplexity.tasks.regression import _apportion
-
     if max_examples >= dataset.n:
         return _with(dataset, f"max_examples {max_examples}: all {dataset.n} examples kept")
     rng = _rng(seed, _STREAM_SUBSAMPLE)
     values, inverse = np.unique(dataset.y, return_inverse=True)
     counts = np.bincount(inverse, minlength=values.size)
-    per_class = _apportion(max_examples, counts, counts.astype(np.float64), rng)
+    per_class = apportion(max_examples, counts, counts.astype(np.float64), rng)
     chosen = [
         rng.choice(np.flatnonzero(inverse == c), size=int(k), replace=False)
         for c, k in enumerate(per_class)

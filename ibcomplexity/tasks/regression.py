@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from ibcomplexity._validation import InputError, check_int
-from ibcomplexity.tasks.datasets import Dataset
+from ibcomplexity.tasks._apportion import apportion
+from ibcomplexity.tasks.dataset import Dataset
 
 __all__ = ["RegressionTask", "make_regression_task"]
 
@@ -171,28 +172,6 @@ class RegressionTask:
         return int(self.x_train.shape[1])
 
 
-def _apportion(
-    total: int, capacity: np.ndarray, weights: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Integers ``a_c <= capacity_c`` summing to ``total``, as close to proportional as possible.
-
-    Largest-remainder (Hamilton) apportionment of ``total`` in proportion to ``weights``, capped by
-    ``capacity``; seats left over by the caps go, one at a time, to the classes with room and the
-    largest remaining shortfall. Ties are broken by a seeded random order. Requires
-    ``capacity.sum() >= total``.
-    """
-    ideal = total * weights / weights.sum()
-    alloc = np.minimum(np.floor(ideal).astype(np.int64), capacity)
-    tiebreak = rng.permutation(capacity.size)
-    while (left := total - int(alloc.sum())) > 0:
-        room = np.flatnonzero(alloc < capacity)
-        shortfall = ideal[room] - alloc[room]
-        # Sort by shortfall (descending), ties by the seeded random order.
-        order = room[np.lexsort((tiebreak[room], -shortfall))]
-        alloc[order[:left]] += 1
-    return alloc
-
-
 def make_regression_task(
     dataset: Dataset, *, n_train: int, n_test: int, seed: int = 0, stratified: bool = True
 ) -> RegressionTask:
@@ -252,8 +231,8 @@ def make_regression_task(
     rng = np.random.default_rng(seed)
     if stratified:
         counts = np.bincount(inverse, minlength=k)
-        per_train = _apportion(n_train, counts, counts.astype(np.float64), rng)
-        per_test = _apportion(n_test, counts - per_train, counts.astype(np.float64), rng)
+        per_train = apportion(n_train, counts, counts.astype(np.float64), rng)
+        per_test = apportion(n_test, counts - per_train, counts.astype(np.float64), rng)
         train_parts, test_parts = [], []
         for c in range(k):
             members = rng.permutation(np.flatnonzero(inverse == c))

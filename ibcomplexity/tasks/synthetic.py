@@ -88,7 +88,7 @@ from scipy import special
 
 from ibcomplexity._limits import check_memory
 from ibcomplexity._validation import InputError, check_int, check_positive
-from ibcomplexity.tasks.datasets import Dataset
+from ibcomplexity.tasks.dataset import Dataset
 
 __all__ = [
     "SyntheticProblem",

@@ -103,7 +103,7 @@ def _batch_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] |
     )
     from rich.text import Text
 
-    from ibcomplexity.cli import _console
+    from ibcomplexity.cli._output import make_console
 
     class Throughput(ProgressColumn):
         def render(self, task) -> Text:
@@ -118,7 +118,7 @@ def _batch_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] |
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=_console(stderr=True),
+        console=make_console(stderr=True),
         transient=True,
     ) as bar:
         state: dict[str, int] = {}
@@ -284,7 +284,7 @@ def cmd_batch(args) -> int:
 def _cmd_shard(args, job, out: Path, index: int, count: int, *, wait: bool) -> int:
     """Compute this process's shard; with ``wait``, wait for every process before returning."""
     from ibcomplexity.batch.shards import run_shard, wait_for_all_processes
-    from ibcomplexity.cli import _console, _print_json
+    from ibcomplexity.cli._output import make_console, print_json
 
     resume = f"--resume and the same process id and count ({index} of {count})"
     with _batch_progress(not args.quiet) as progress:
@@ -307,7 +307,7 @@ def _cmd_shard(args, job, out: Path, index: int, count: int, *, wait: bool) -> i
     waited = wait and wait_for_all_processes()
     _warn(result.warnings)
     if args.json:
-        _print_json({"job": job.canonical(), "shard": result.as_dict()})
+        print_json({"job": job.canonical(), "shard": result.as_dict()})
         return 0
     done = (
         f"computed {result.hypotheses_computed:,} hypotheses in {result.chunks_computed} chunks"
@@ -320,7 +320,7 @@ def _cmd_shard(args, job, out: Path, index: int, count: int, *, wait: bool) -> i
         if waited
         else f"When every process has finished, merge with '{merge}'"
     )
-    console = _console()
+    console = make_console()
     for note in result.skipped:
         console.print(f"[yellow]{note}[/yellow]")
     console.print(
@@ -338,14 +338,14 @@ def _warn(warnings) -> None:
 
 
 def _report(args, job, out: Path, result, merged) -> int:
-    from ibcomplexity.cli import _console, _print_json
+    from ibcomplexity.cli._output import make_console, print_json
 
     _warn(result.warnings)
     if args.json:
         extra = {"merge": merged.as_dict()} if merged is not None else {}
-        _print_json({"job": job.canonical(), **result.as_dict(), **extra})
+        print_json({"job": job.canonical(), **result.as_dict(), **extra})
         return 0
-    console = _console()
+    console = make_console()
     console.print(_table(result, f"Batch job {job.title} ({job.content_hash[:12]})"))
     for note in result.skipped:
         console.print(f"[yellow]{note}[/yellow]")

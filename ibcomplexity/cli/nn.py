@@ -115,7 +115,7 @@ def _task_and_data(args):
     return shape, task
 
 
-def _check_plot(args) -> None:
+def check_plot(args) -> None:
     """``--plot``: a writable path with an image extension, checked before any training."""
     if args.plot:
         from ibcomplexity.plots import check_plot_path
@@ -194,16 +194,16 @@ def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
 
 
 def cmd_nn(args) -> int:
-    from ibcomplexity.cli import _console, _print_json, _progress
+    from ibcomplexity.cli._output import make_console, print_json, progress
     from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
     from ibcomplexity.estimate import estimate_bits
     from ibcomplexity.estimate.provided import check_fits
 
     # the options were range-checked by ibc's main (--samples >= 20, --bootstrap >= 0, ...)
-    _check_plot(args)
+    check_plot(args)
     shape, task = _task_and_data(args)
     arch = _parse(args.arch, shape, task)
-    with _progress(not args.quiet) as pf:
+    with progress(not args.quiet) as pf:
         arch, res, seconds = _train(args, arch, task, pf("training networks"))
     check_fits(res)
     losses = res.test_mse_fit.astype(np.float64)
@@ -212,7 +212,7 @@ def cmd_nn(args) -> int:
     if not task.is_classification:
         summary["test_accuracy_fit"] = None  # argmax accuracy means nothing for real targets
     if args.plot:
-        from ibcomplexity._cli_estimate import headline_text
+        from ibcomplexity.cli._estimate_text import headline_text
         from ibcomplexity.plots import plot_loss_distribution
 
         fit = est.fit
@@ -251,9 +251,9 @@ def cmd_nn(args) -> int:
         "plot": args.plot,
     }
     if args.json:
-        _print_json(payload)
+        print_json(payload)
         return 0
-    console = _console()
+    console = make_console()
     console.print(_nn_table(summary, est, task, args))
     if est.message:
         console.print(f"notes: {est.message}", highlight=False)
@@ -265,7 +265,7 @@ def cmd_nn(args) -> int:
 def _nn_table(summary, est, task, args):
     from rich.table import Table
 
-    from ibcomplexity._cli_estimate import estimate_rows
+    from ibcomplexity.cli._estimate_text import estimate_rows
 
     t = Table(title=f"Inductive bias within {summary['arch']} on {task.name}", header_style="bold")
     t.add_column("quantity")
@@ -299,7 +299,7 @@ def _nn_table(summary, est, task, args):
 def cmd_compare(args) -> int:
     import dataclasses
 
-    from ibcomplexity.cli import _print_json, _progress
+    from ibcomplexity.cli._output import print_json, progress
     from ibcomplexity.estimate.exact import loss_distribution
     from ibcomplexity.estimate.provided import (
         PROVIDED_DEFINITION,
@@ -316,7 +316,7 @@ def cmd_compare(args) -> int:
         raise InputError(f"--arch given twice: {args.arch}")
     if not (args.base_scale > 0 and math.isfinite(args.base_scale)):
         raise InputError(f"--base-scale must be a positive number, got {args.base_scale!r}")
-    _check_plot(args)
+    check_plot(args)
     check_posterior_memory(
         args.n_train,
         args.n_test,
@@ -341,7 +341,7 @@ def cmd_compare(args) -> int:
     archs = [_parse(spec, shape, task) for spec in args.arch]  # all of them before any training
     posterior = gp_posterior(GPSpace(kernel=kernel), task)
     trained, rows = [], []
-    with _progress(not args.quiet) as pf:
+    with progress(not args.quiet) as pf:
         stats = task_statistics(
             task.x_train, task.labels_train, seed=args.split_seed, dataset=task.name
         )
@@ -425,7 +425,7 @@ def cmd_compare(args) -> int:
             title=f"Inductive bias provided by each architecture on {task.name}",
         )
     if args.json:
-        _print_json(payload)
+        print_json(payload)
         return 0
     _print_compare(rows, differences, payload, args)
     return 0
@@ -434,8 +434,8 @@ def cmd_compare(args) -> int:
 def _print_compare(rows, differences, payload, args) -> None:
     from rich.table import Table
 
-    from ibcomplexity._cli_estimate import interval_text
-    from ibcomplexity.cli import _console
+    from ibcomplexity.cli._estimate_text import interval_text
+    from ibcomplexity.cli._output import make_console
 
     t = Table(
         title=f"Inductive bias provided on {payload['inputs']['dataset']}", header_style="bold"
@@ -464,7 +464,7 @@ def _print_compare(rows, differences, payload, args) -> None:
             gp,
             "n/a" if lb is None else f"{lb:.4f}",
         )
-    console = _console()
+    console = make_console()
     console.print(t)
     for d in differences:
         console.print(

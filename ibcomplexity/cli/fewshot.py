@@ -53,7 +53,7 @@ def _bits(x: float) -> str:
 
 def cmd_fewshot(args) -> int:
     from ibcomplexity._validation import check_error_rate
-    from ibcomplexity.cli import _console, _print_json, _progress
+    from ibcomplexity.cli._output import make_console, print_json, progress
     from ibcomplexity.plots import check_plot_path
     from ibcomplexity.results import _jsonable
     from ibcomplexity.tasks.fewshot import fewshot_vs_classification, meta_statistics
@@ -67,7 +67,7 @@ def cmd_fewshot(args) -> int:
     if not sources:
         raise InputError("--data names no Omniglot source")
     eps = 1.0 / args.ways if args.target_mse is None else args.target_mse
-    with _progress(not args.quiet) as pf:
+    with progress(not args.quiet) as pf:
         step = pf("reading images, statistics, GP episodes") or (lambda done, total: None)
         step(0, 3)
         images = load_omniglot(sources, size=args.size)
@@ -143,11 +143,11 @@ def cmd_fewshot(args) -> int:
             log=False,
         )
     if args.json:
-        _print_json(_jsonable(payload))
+        print_json(_jsonable(payload))
         return 0
     from rich.table import Table
 
-    console = _console()
+    console = make_console()
     t = Table(title="Statistics measured on the images", header_style="bold")
     t.add_column("statistic")
     t.add_column("value", justify="right")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ibcomplexity.cli._output import make_console, print_json, progress
 
-def _card(args, progress_factory):
+
+def build_card(args, progress_factory):
     from ibcomplexity.tasks.card_builder import card_from_spec
 
     return card_from_spec(
@@ -21,7 +23,7 @@ def _card(args, progress_factory):
     )
 
 
-def _card_table(card):
+def card_table(card):
     from rich.table import Table
 
     t = Table(title=card.title, header_style="bold")
@@ -52,7 +54,7 @@ def card_payload(card) -> dict[str, Any]:
     }
 
 
-def cmd_card(args, *, progress, print_json) -> int:
+def cmd_card(args) -> int:
     """``ibc card --dataset SPEC``: a Markdown data card (YAML front matter) on stdout."""
     import sys
 
@@ -67,7 +69,7 @@ def cmd_card(args, *, progress, print_json) -> int:
         else:
             check_error_rate("--target-error", args.target_error)
     with progress(not args.quiet) as pf:
-        card = _card(args, pf)
+        card = build_card(args, pf)
     bound = bound_from_card(card, convention=args.convention)
     if args.json:
         print_json({**card_payload(card), "bound": bound.as_dict()})
@@ -76,25 +78,25 @@ def cmd_card(args, *, progress, print_json) -> int:
     return 0
 
 
-def source_stats(args, *, progress, print_json, console) -> int:
+def source_stats(args) -> int:
     """``ibc stats`` on a regression source: the rl card's statistics."""
     with progress(not args.quiet) as pf:
-        card = _card(args, pf)
+        card = build_card(args, pf)
     if args.json:
         print_json(card_payload(card))
     else:
-        console().print(_card_table(card))
+        make_console().print(card_table(card))
     return 0
 
 
-def source_bound(args, *, progress):
+def source_bound(args):
     """``ibc bound`` on a regression source: the RL form from the computed card."""
     from ibcomplexity.tasks.cards import bound_from_card
 
     with progress(not args.quiet) as pf:
-        card = _card(args, pf)
+        card = build_card(args, pf)
     result = bound_from_card(card, target_error=args.target_error, unit=args.unit)
-    return card, result, _card_table(card)
+    return card, result, card_table(card)
 
 
 def add_card_parser(sub, *, common, add_stats_options, dataset_help: str) -> None:

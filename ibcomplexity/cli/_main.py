@@ -1,0 +1,202 @@
+"""The ``ibc`` command line: parse, call the library, print a table or one JSON object.
+
+Exit status: 0 on success; 2 with a one-line ``ibc: error: ...`` on bad input; 130 when interrupted.
+Progress bars go to stderr (only on a terminal), so ``--json`` output on stdout stays clean.
+
+Bad input fails before any work: every numeric option is range-checked (:func:`check_options`)
+before a dataset is read, target error rates must lie in (0, 1), output folders and plot paths are
+checked (writable, a known image extension) before the computation, and memory estimates (GP
+posterior, network weights) are checked against ``IBC_MEMORY_LIMIT``. A write that fails
+afterwards (disk full) is one line naming the path, too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ibcomplexity._validation import InputError
+from ibcomplexity.cli._checks import CHECKED_COMMANDS, check_options
+from ibcomplexity.cli._output import Parser
+from ibcomplexity.cli.data import (
+    DEFAULT_DATASET_TARGET_ERROR,
+    add_stats_options,
+    cmd_bound,
+    cmd_cards,
+    cmd_datasets,
+    cmd_stats,
+)
+from ibcomplexity.cli.gp import DEFAULT_TARGET_MSE, cmd_estimate, cmd_kernel
+
+
+def _parser() -> argparse.ArgumentParser:
+    from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION
+    from ibcomplexity.cli._card import add_card_parser, add_n_train, cmd_card
+
+    p = Parser(
+        prog="ibc",
+        description="Inductive-bias complexity of machine-learning tasks (bits a model designer "
+        "must supply beyond the training data to reach a target error).",
+    )
+    from ibcomplexity import __version__
+
+    p.add_argument("--version", action="version", version=f"ibcomplexity {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    dataset_help = (
+        "dataset spec: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS | npz:FILE | "
+        "cifar:PATH | folder:DIR | omniglot:PATH | sphere:m=M,D=D | torus:m=M,D=D | "
+        "cartpole[:KEY=VALUE,...] | pendulum[:...]; add @KNOB=VALUE,... to preprocess "
+        "(see 'ibc datasets')"
+    )
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        sp.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    b = sub.add_parser("bound", help="the model-agnostic bound from a data card or from data")
+    src = b.add_argument_group("source (exactly one)")
+    src.add_argument("--card", help="bundled card name (see 'ibc cards') or path to a card YAML")
+    src.add_argument("--dataset", help=dataset_help)
+    b.add_argument(
+        "--target-error",
+        type=float,
+        default=None,
+        help="target error eps (default: the card's; 0.01 for data)",
+    )
+    b.add_argument(
+        "--convention",
+        choices=tuple(CONVENTIONS),
+        default=DEFAULT_CONVENTION,
+        help=f"bound convention (default {DEFAULT_CONVENTION}; 'reference' reproduces the paper)",
+    )
+    b.add_argument("--unit", choices=("bits", "nats"), default="bits")
+    b.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a card statistic"
+    )
+    b.add_argument(
+        "--product-with", metavar="CARD", help="bound for the product task CARD x (this card)"
+    )
+    add_n_train(b)
+    add_stats_options(b)
+    common(b)
+    b.set_defaults(func=cmd_bound)
+
+    s = sub.add_parser("stats", help="task statistics (R, m, delta) of a dataset")
+    s.add_argument("--dataset", required=True, help=dataset_help)
+    add_n_train(s)
+    add_stats_options(s)
+    common(s)
+    s.set_defaults(func=cmd_stats)
+
+    c = sub.add_parser("cards", help="list the bundled data cards")
+    common(c)
+    c.set_defaults(func=cmd_cards)
+
+    add_card_parser(
+        sub, common=common, add_stats_options=add_stats_options, dataset_help=dataset_help
+    )
+    sub.choices["card"].set_defaults(func=cmd_card)
+
+    ds = sub.add_parser("datasets", help="the dataset specs every command accepts")
+    ds.set_defaults(func=cmd_datasets)
+
+    def gp_options(sp: argparse.ArgumentParser, *, n_train: int, n_test: int) -> None:
+        g = sp.add_argument_group("Gaussian-process hypothesis space")
+        g.add_argument("--kernel", default="rbf", help="kernel spec (default rbf): " + kernel_help)
+        g.add_argument("--bandwidth", default=None, help="a number or 'median' (the default)")
+        g.add_argument(
+            "--preprocess",
+            choices=("none", "unit", "standardize"),
+            default="none",
+            help="input preprocessing before the kernel (default none: the dataset's scaling)",
+        )
+        g.add_argument("--n-train", type=int, default=n_train, help=f"default {n_train}")
+        g.add_argument("--n-test", type=int, default=n_test, help=f"default {n_test}")
+        g.add_argument(
+            "--split-seed",
+            type=int,
+            default=0,
+            help="seed of the train/test split: the task (default 0)",
+        )
+        g.add_argument(
+            "--target-mse",
+            type=float,
+            default=DEFAULT_TARGET_MSE,
+            help=f"target per-entry test MSE on one-hot targets (default {DEFAULT_TARGET_MSE:g})",
+        )
+
+    from ibcomplexity.hypotheses import kernel_specs_help
+
+    kernel_help = " ".join(kernel_specs_help().split())
+
+    k = sub.add_parser("kernel", help="exact (and sampled) inductive bias of a GP/kernel space")
+    k.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
+    gp_options(k, n_train=1000, n_test=500)
+    k.add_argument("--samples", type=int, default=None, help="also sample S hypotheses and fit")
+    k.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
+    k.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    k.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the sampled hypotheses and the bootstrap (default 0; the split has "
+        "--split-seed)",
+    )
+    k.add_argument(
+        "--plot", default=None, metavar="PNG", help="save a plot of the loss distribution"
+    )
+    common(k)
+    k.set_defaults(func=cmd_kernel)
+
+    e = sub.add_parser("estimate", help="the main job: the bound and the exact GP result")
+    e.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
+    e.add_argument(
+        "--target-error",
+        type=float,
+        default=DEFAULT_DATASET_TARGET_ERROR,
+        help="target error of the bound (default 0.01)",
+    )
+    gp_options(e, n_train=1000, n_test=500)
+    e.add_argument("--out", default="ibc-out", help="folder for estimate.json and the plot")
+    add_stats_options(e)
+    common(e)
+    e.set_defaults(func=cmd_estimate)
+
+    from ibcomplexity.cli.nn import add_parsers
+
+    add_parsers(
+        sub, common=common, dataset_help=dataset_help, default_target_mse=DEFAULT_TARGET_MSE
+    )
+    from ibcomplexity.cli.fewshot import add_parser as add_fewshot_parser
+
+    add_fewshot_parser(sub, common=common)
+    from ibcomplexity.cli.batch import add_parsers as add_batch_parsers
+
+    add_batch_parsers(sub, common=common)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ibc`` console script."""
+    try:
+        parser = _parser()
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = parser.parse_args(argv)
+        args.argv = argv  # the command as given (a remedy repeats it with one option changed)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        if args.command in CHECKED_COMMANDS:
+            check_options(args)
+        return args.func(args)
+    except InputError as e:
+        sys.stderr.write(f"ibc: error: {e}\n")
+        return 2
+    except OSError as e:  # an environment failure the commands did not name (disk, permissions)
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        sys.stderr.write(f"ibc: error: {e.strerror or e}{where}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("ibc: interrupted\n")
+        return 130

@@ -1,0 +1,263 @@
+"""``ibc bound``, ``ibc stats``, ``ibc cards``, ``ibc card`` and ``ibc datasets``: the
+model-agnostic bound and task statistics, from a card or from data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ibcomplexity._validation import InputError
+from ibcomplexity.cli._checks import check_target_error
+from ibcomplexity.cli._output import fmt, make_console, print_json, progress
+
+DEFAULT_DATASET_TARGET_ERROR = 0.01
+
+
+def bound_table(result, title: str):
+    from rich.table import Table
+
+    t = Table(title=title, show_header=True, header_style="bold")
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    t.add_row("[bold]inductive-bias complexity[/bold]", f"[bold]{result.formatted()}[/bold]")
+    if not result.vacuous:
+        t.add_row(f"log10({result.unit})", f"{result.log10_value:.6f}")
+    t.add_row("task family", result.task)
+    t.add_row("convention", result.convention)
+    for k, v in result.inputs.items():
+        t.add_row(f"input {k}", fmt(v))
+    terms = result.terms.as_dict()
+    for k in ("M", "K", "E", "dim", "dim_q", "L_f", "W", "bracket"):
+        if terms.get(k) is not None:
+            t.add_row(f"term {k}", fmt(terms[k]))
+    return t
+
+
+def statistics_table(stats):
+    from rich.table import Table
+
+    t = Table(title=f"Task statistics of {stats.dataset} (seed {stats.seed})", header_style="bold")
+    t.add_column("statistic")
+    t.add_column("value", justify="right")
+    t.add_column("how", justify="left")
+    md = stats.intrinsic_dimension
+    rd = stats.resolution
+    t.add_row(
+        "n (distinct points)", str(stats.n), f"{stats.duplicates_dropped} exact duplicates dropped"
+    )
+    t.add_row("classes", str(stats.classes), "")
+    t.add_row("R (radius)", f"{stats.radius:.6g}", "max L2 norm of a point")
+    t.add_row(
+        "m (intrinsic dim.)",
+        f"{md.value:.4f} -> {md.rounded}",
+        f"{md.method}, k={md.k}, {md.num_queries} queries over {md.num_points} points",
+    )
+    t.add_row(
+        "delta (resolution)", f"{rd.delta:.6g}", f"{rd.method}, {rd.num_pairs} cross-class pairs"
+    )
+    return t
+
+
+def add_stats_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("statistics from data")
+    g.add_argument("--seed", type=int, default=0, help="seed for every random choice (default 0)")
+    g.add_argument(
+        "--k", type=int, default=5, help="neighbours for the intrinsic-dimension MLE (default 5)"
+    )
+    g.add_argument(
+        "--num-queries",
+        type=int,
+        default=None,
+        help="query points for the MLE (default: all points)",
+    )
+    g.add_argument(
+        "--delta-method",
+        choices=("exact", "subset", "extreme-value"),
+        default="exact",
+        help="how to estimate delta (default: exact minimum over all cross-class pairs)",
+    )
+
+
+def compute_stats(args, progress_factory):
+    from ibcomplexity.stats import task_statistics
+    from ibcomplexity.tasks import load_dataset
+
+    data = load_dataset(args.dataset)
+    return task_statistics(
+        data.x,
+        data.y,
+        seed=args.seed,
+        k=args.k,
+        num_queries=args.num_queries,
+        delta_method=args.delta_method.replace("-", "_"),
+        dataset=data.name,
+        progress=progress_factory("statistics"),
+    )
+
+
+def cmd_stats(args) -> int:
+    from ibcomplexity.tasks import is_task_source
+
+    if is_task_source(args.dataset):
+        from ibcomplexity.cli._card import source_stats
+
+        return source_stats(args)
+    with progress(not args.quiet) as pf:
+        stats = compute_stats(args, pf)
+    if args.json:
+        print_json(stats.as_dict())
+    else:
+        make_console().print(statistics_table(stats))
+    return 0
+
+
+def _parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options as a dict (values are JSON: numbers, or a mapping for the
+    alphabets of a meta card); the card then checks each value's range."""
+    from ibcomplexity._limits import check_nesting
+    from ibcomplexity._validation import show_value
+
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--set expects KEY=VALUE, got {show_value(item)}")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        check_nesting(value, f"--set {key}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(f"--set {key}: value {show_value(value)} is not a number") from None
+        except ValueError:  # an integer of more than 4300 digits
+            raise InputError(
+                f"--set {key}: value has {len(value.strip()):,} characters, far beyond any "
+                "statistic (integers past 4300 digits are refused)"
+            ) from None
+    return out
+
+
+def cmd_bound(args) -> int:
+    from ibcomplexity.bound import classification_bound
+    from ibcomplexity.tasks.cards import bound_from_card, load_card, product_bound_from_cards
+
+    if (args.card is None) == (args.dataset is None):
+        raise InputError("give exactly one of --card NAME_OR_PATH or --dataset SPEC")
+    payload: dict[str, Any] = {}
+    stats = None
+    if args.card is not None:
+        card = load_card(args.card)
+        check_target_error(
+            args.target_error, rate=bool(args.product_with) or card.task not in ("rl", "cartpole")
+        )
+        if args.set:
+            card = card.with_statistics(**_parse_overrides(args.set))
+        if args.product_with:
+            other = load_card(args.product_with)
+            if args.target_error is not None:
+                card = card.with_statistics(target_error=args.target_error)
+            result = product_bound_from_cards(
+                card, other, convention=args.convention, unit=args.unit
+            )
+            title = f"Model-agnostic bound: product task {card.name} x {other.name}"
+        else:
+            result = bound_from_card(
+                card, target_error=args.target_error, convention=args.convention, unit=args.unit
+            )
+            title = f"Model-agnostic bound: {card.title}"
+        payload["source"] = {
+            "card": card.name,
+            "path": card.path,
+            "provenance": dict(card.provenance),
+        }
+        if card.reference:
+            payload["source"]["reference"] = dict(card.reference)
+    elif is_source(args.dataset):
+        if args.set or args.product_with:
+            raise InputError("--set and --product-with apply to --card only")
+        check_target_error(args.target_error, rate=False)
+        from ibcomplexity.cli._card import card_payload, source_bound
+
+        card, result, table = source_bound(args)
+        title = f"Model-agnostic bound (RL form): {args.dataset}"
+        payload["source"] = {"dataset": args.dataset}
+        payload["card"] = card_payload(card)
+        if not args.json:
+            make_console().print(table)
+    else:
+        if args.set or args.product_with:
+            raise InputError("--set and --product-with apply to --card only")
+        check_target_error(args.target_error, rate=True)
+        with progress(not args.quiet) as pf:
+            stats = compute_stats(args, pf)
+        eps = DEFAULT_DATASET_TARGET_ERROR if args.target_error is None else args.target_error
+        result = classification_bound(
+            n=stats.n,
+            m=stats.intrinsic_dimension.rounded,
+            radius=stats.radius,
+            delta=stats.resolution.delta,
+            classes=stats.classes,
+            target_error=eps,
+            convention=args.convention,
+            unit=args.unit,
+        )
+        title = f"Model-agnostic bound: {stats.dataset}"
+        payload["source"] = {"dataset": stats.dataset}
+        payload["statistics"] = stats.as_dict()
+    if args.json:
+        print_json({**result.as_dict(), **payload})
+    else:
+        console = make_console()
+        if stats is not None:
+            console.print(statistics_table(stats))
+        console.print(bound_table(result, title))
+        if result.vacuous:
+            console.print(f"[yellow]{result.message}[/yellow]")
+    return 0
+
+
+def is_source(spec: str) -> bool:
+    from ibcomplexity.tasks import is_task_source
+
+    return is_task_source(spec)
+
+
+def cmd_datasets(args) -> int:
+    from ibcomplexity.tasks import dataset_specs_help
+
+    print(dataset_specs_help())
+    return 0
+
+
+def cmd_cards(args) -> int:
+    from ibcomplexity.tasks.cards import bound_from_card, card_names, load_card
+
+    rows = []
+    for name in card_names():
+        card = load_card(name)
+        r = bound_from_card(card, convention="reference")
+        rows.append(
+            dict(
+                name=name,
+                task=card.task,
+                title=card.title,
+                path=card.path,
+                reference_bits=card.reference.get("bits"),
+                bound_reference_convention=r.formatted(),
+                log10_bits_reference_convention=r.log10_bits,
+            )
+        )
+    if args.json:
+        print_json({"cards": rows})
+        return 0
+    from rich.table import Table
+
+    t = Table(title="Data cards (bound in the reference convention)", header_style="bold")
+    for col in ("name", "task", "title", "published", "computed here"):
+        t.add_column(col)
+    for r in rows:
+        pub = f"{float(r['reference_bits']):g}" if r["reference_bits"] is not None else "-"
+        t.add_row(r["name"], r["task"], r["title"], pub, r["bound_reference_convention"])
+    make_console().print(t)
+    return 0

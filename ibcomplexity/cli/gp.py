@@ -1,0 +1,273 @@
+"""``ibc kernel`` and ``ibc estimate`` (the main job): exact and sampled inductive bias of
+Gaussian-process spaces, beside the model-agnostic bound."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ibcomplexity._validation import InputError
+from ibcomplexity.cli._checks import check_gp_memory, check_plot, check_target_error
+from ibcomplexity.cli._output import bits_text, make_console, print_json, progress, write_text
+from ibcomplexity.cli.data import compute_stats, is_source, statistics_table
+
+DEFAULT_TARGET_MSE = 0.01
+
+
+def _gp_kernel(args):
+    """The kernel from --kernel and --bandwidth (checked before any data is read)."""
+    import dataclasses
+
+    from ibcomplexity.hypotheses import make_kernel
+
+    kernel = make_kernel(args.kernel)
+    if args.bandwidth is not None:
+        bw: float | str = args.bandwidth
+        if bw != "median":
+            try:
+                bw = float(bw)
+            except ValueError:
+                raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
+        kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+    return kernel
+
+
+def _gp_space_and_task(args, kernel=None):
+    """Dataset -> seeded train/test split -> GP space, from the kernel options."""
+    from ibcomplexity.hypotheses import GPSpace
+    from ibcomplexity.tasks import load_task
+
+    kernel = _gp_kernel(args) if kernel is None else kernel
+    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.split_seed)
+    space = GPSpace(kernel=kernel, preprocessing=args.preprocess)
+    return space, task
+
+
+def _sampled(args, posterior, target, progress):
+    import jax
+    import jax.numpy as jnp
+
+    from ibcomplexity.estimate import estimate_bits
+    from ibcomplexity.hypotheses import sample_losses
+
+    dtype = jnp.float64 if args.dtype == "float64" else jnp.float32
+    losses = sample_losses(
+        jax.random.key(args.seed), posterior, args.samples, dtype=dtype, progress=progress
+    )
+    est = estimate_bits(losses, target, bootstrap=args.bootstrap, seed=args.seed)
+    return losses, est
+
+
+def _estimate_dict(est) -> dict[str, Any]:
+    return est.as_dict()
+
+
+def cmd_kernel(args) -> int:
+    from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
+    from ibcomplexity.hypotheses import gp_posterior
+
+    check_plot(args)
+    check_gp_memory(args)
+    if args.samples is not None:
+        from ibcomplexity._limits import check_memory
+
+        check_memory(
+            32 * args.samples,  # the losses, their float64 copy, sorted copy and fit's weights
+            f"--samples {args.samples} (the sampled losses and their fit)",
+            hint="use fewer --samples",
+        )
+    space, task = _gp_space_and_task(args)
+    posterior = gp_posterior(space, task)
+    exact = inductive_bias_from_posterior(posterior, args.target_mse)
+    losses = est = None
+    if args.samples is not None:
+        with progress(not args.quiet) as pf:
+            losses, est = _sampled(args, posterior, args.target_mse, pf("sampling losses"))
+    if args.plot:
+        from ibcomplexity.plots import plot_loss_distribution
+
+        plot_loss_distribution(
+            args.plot,
+            target=args.target_mse,
+            losses=losses,
+            distribution=loss_distribution(posterior),
+            title=f"GP ({exact.space['kernel']}) on {task.name}: n_train={task.n_train}, "
+            f"n_test={task.n_test}",
+            bits_label=f"target {args.target_mse:g}: {bits_text(exact.bits)}",
+        )
+    payload: dict[str, Any] = {
+        "exact": exact.as_dict(),
+        "sampled": None if est is None else _estimate_dict(est),
+        "inputs": {
+            "dataset": task.name,
+            "n_train": task.n_train,
+            "n_test": task.n_test,
+            "classes": task.classes,
+            "target_mse": args.target_mse,
+            "split_seed": args.split_seed,
+            "seed": args.seed if args.samples else None,
+            "kernel": exact.space["kernel"],
+            "preprocessing": exact.space["preprocessing"],
+            "samples": args.samples,
+            "dtype": args.dtype if args.samples else None,
+        },
+        "plot": args.plot,
+    }
+    if args.json:
+        print_json(payload)
+        return 0
+    console = make_console()
+    console.print(_gp_table(exact, est, title=f"Inductive bias of a GP space on {task.name}"))
+    if est is not None and est.message:
+        console.print(f"sampled: {est.message}", highlight=False)
+    if args.plot:
+        make_console().print(f"wrote {args.plot}")
+    return 0
+
+
+def _gp_table(exact, est, title: str):
+    from rich.table import Table
+
+    t = Table(title=title, header_style="bold")
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    t.add_row("[bold]exact bits (no sampling)[/bold]", f"[bold]{bits_text(exact.bits)}[/bold]")
+    if exact.infinite:
+        t.add_row("status", exact.message)
+    else:
+        t.add_row("bits per test point", f"{exact.bits_per_test_point:.6g}")
+        t.add_row("Chernoff lower bound", bits_text(exact.chernoff_bits))
+    if est is not None:
+        from ibcomplexity.cli._estimate_text import estimate_rows
+
+        for label, value in estimate_rows(est, prefix="sampled: "):
+            t.add_row(label, value)
+    t.add_row("target MSE", f"{exact.target_mse:g}")
+    t.add_row("mean MSE of a posterior sample", f"{exact.mean_mse:.6g}")
+    t.add_row("MSE of the posterior mean", f"{exact.posterior_mean_mse:.6g}")
+    t.add_row("smallest reachable MSE (offset)", f"{exact.offset:.6g}")
+    t.add_row("N = classes x rank(Sigma)", str(exact.N))
+    t.add_row("kernel", exact.space["kernel"])
+    t.add_row("preprocessing", exact.space["preprocessing"])
+    t.add_row(
+        "jitter (relative)", f"{exact.space['jitter']:g} ({exact.space['jitter_retries']} retries)"
+    )
+    for k in ("name", "n_train", "n_test", "classes"):
+        t.add_row(f"task {k}", str(exact.task[k]))
+    t.add_row("split seed (the task)", str(exact.task["seed"]))
+    return t
+
+
+def cmd_estimate(args) -> int:
+    """The README's main job: the bound from the task statistics, and the exact GP inductive bias,
+    side by side, with a plot of the GP loss distribution."""
+
+    from ibcomplexity._limits import check_output_dir, check_output_file
+    from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION, classification_bound
+    from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
+    from ibcomplexity.hypotheses import gp_posterior
+    from ibcomplexity.plots import plot_loss_distribution
+
+    source = is_source(args.dataset)
+    check_target_error(args.target_error, rate=not source)
+    out = check_output_dir(args.out, "--out")
+    for name in ("estimate.json", "loss_distribution.png"):
+        check_output_file(out / name, "--out")
+    check_gp_memory(args)
+    kernel = _gp_kernel(args)
+    bounds = {}
+    if source:
+        # A regression source (an expert policy on an MDP): the bound's RL form from its card,
+        # whose n is the GP's n_train (one form, no conventions).
+        from ibcomplexity.cli._card import build_card, card_payload, card_table
+        from ibcomplexity.tasks.cards import bound_from_card
+
+        with progress(not args.quiet) as pf:
+            card = build_card(args, pf)
+        bounds["RL form"] = bound_from_card(card, target_error=args.target_error)
+        statistics, stats_table = card_payload(card), card_table(card)
+    else:
+        with progress(not args.quiet) as pf:
+            stats = compute_stats(args, pf)
+        for conv in dict.fromkeys((DEFAULT_CONVENTION, "reference")):
+            bounds[conv] = classification_bound(
+                n=stats.n,
+                m=stats.intrinsic_dimension.rounded,
+                radius=stats.radius,
+                delta=stats.resolution.delta,
+                classes=stats.classes,
+                target_error=args.target_error,
+                convention=conv,
+            )
+        statistics, stats_table = stats.as_dict(), statistics_table(stats)
+    space, task = _gp_space_and_task(args, kernel)
+    posterior = gp_posterior(space, task)
+    gp = inductive_bias_from_posterior(posterior, args.target_mse)
+    plot = plot_loss_distribution(
+        out / "loss_distribution.png",
+        target=args.target_mse,
+        distribution=loss_distribution(posterior),
+        title=f"Exact GP loss distribution on {task.name} ({gp.space['kernel']}, "
+        f"n_train={task.n_train}, n_test={task.n_test})",
+        bits_label=f"target MSE {args.target_mse:g}: {bits_text(gp.bits)}",
+    )
+    payload = {
+        "dataset": task.name,
+        "seed": args.seed,
+        "split_seed": args.split_seed,
+        "target_error": args.target_error,
+        "target_mse": args.target_mse,
+        "statistics": statistics,
+        "bound": {conv: r.as_dict() for conv, r in bounds.items()},
+        "gp": gp.as_dict(),
+        "plot": str(plot),
+    }
+    from ibcomplexity._json import jsonable
+
+    write_text(
+        out / "estimate.json",
+        json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n",
+        "the results file",
+    )
+    if args.json:
+        print_json(payload)
+        return 0
+    from rich.table import Table
+
+    console = make_console()
+    console.print(stats_table)
+    t = Table(title=f"Inductive-bias complexity of {task.name}", header_style="bold")
+    t.add_column("estimate")
+    t.add_column("target")
+    t.add_column("bits", justify="right")
+    t.add_column("log10(bits)", justify="right")
+    for conv, r in bounds.items():
+        label = "upper bound, " + conv + (" (default)" if conv == DEFAULT_CONVENTION else "")
+        label = label if conv in CONVENTIONS else f"upper bound, {conv}"
+        t.add_row(
+            label,
+            f"error {args.target_error:g}",
+            r.formatted(),
+            "-" if r.vacuous else f"{r.log10_bits:.4f}",
+        )
+    t.add_row(
+        f"exact GP ({gp.space['kernel_name']}, n_train={task.n_train}, n_test={task.n_test})",
+        f"MSE {args.target_mse:g}",
+        bits_text(gp.bits),
+        "-" if gp.infinite or gp.bits <= 0 else f"{math.log10(gp.bits):.4f}",
+    )
+    console.print(t)
+    console.print(
+        "upper bound: Boopathy et al., ICML 2023 (model-agnostic, "
+        + (
+            "RL form: observation and action dims, n, delta"
+            if "RL form" in bounds
+            else "from n, m, R, delta"
+        )
+        + "). exact GP: "
+        "-log2 P(test MSE <= target) for posterior samples of a GP with "
+        f"{gp.space['kernel']} (Boopathy et al., IJCAI 2024), computed without sampling."
+    )
+    console.print(f"wrote {out / 'estimate.json'} and {plot}")
+    return 0
