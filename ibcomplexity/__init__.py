@@ -2,6 +2,7 @@
 
 from importlib import metadata as _metadata
 
+from ibcomplexity._json import to_json
 from ibcomplexity._validation import InputError
 from ibcomplexity.bound import (
     CONVENTIONS,
@@ -30,6 +31,7 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 
 __all__ = [
     "InputError",
+    "to_json",
     "CONVENTIONS",
     "DEFAULT_CONVENTION",
     "ClassificationTask",

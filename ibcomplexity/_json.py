@@ -12,19 +12,26 @@ rule:
 * numpy scalars and arrays become Python numbers and lists, tuples become lists, frozen result
   dataclasses become objects of their fields.
 
-:func:`number` reads such a value back (``"inf"`` -> ``float("inf")``).
+:func:`to_json` writes a value as strict JSON text by this rule (the CLI's ``--json``, batch
+records and experiment outputs all go through it); :func:`jsonable` gives the JSON-ready Python
+value; :func:`number` reads such a value back (``"inf"`` -> ``float("inf")``).
+
+    >>> import math
+    >>> print(to_json({"bits": math.inf, "ci_bits": [2.5, math.inf], "p": math.nan}, indent=None))
+    {"bits": "inf", "ci_bits": [2.5, "inf"], "p": null}
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["jsonable", "number"]
+__all__ = ["jsonable", "number", "to_json"]
 
 
 def jsonable(value: Any) -> Any:
@@ -57,3 +64,16 @@ def number(value: Any) -> float | None:
             return float(value)
         raise ValueError(f"not a number of the ibcomplexity JSON convention: {value!r}")
     return float(value)
+
+
+def to_json(value: Any, *, indent: int | None = 2, sort_keys: bool = False) -> str:
+    """``value`` (a result object, its ``as_dict()``, or plain data) as strict JSON text.
+
+    Result dataclasses with an ``as_dict`` method are written through it; everything then follows
+    the module's rule (``inf`` -> ``"inf"``, NaN -> ``null``), and the text never contains the
+    non-standard ``Infinity`` or ``NaN`` tokens (``allow_nan=False`` enforces it).
+    """
+    if hasattr(value, "as_dict") and callable(value.as_dict):
+        value = value.as_dict()
+    return json.dumps(jsonable(value), indent=indent, sort_keys=sort_keys, allow_nan=False)
+

@@ -26,9 +26,6 @@ __all__ = [
 ]
 
 
-def _jsonable(value: Any) -> Any:
-    """The library's JSON convention (:mod:`ibcomplexity._json`): inf as ``"inf"``."""
-    return jsonable(value)
 
 
 @dataclass(frozen=True)
@@ -83,8 +80,8 @@ class BoundTerms:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-python view including the derived plain values (for JSON)."""
-        d = _jsonable(self)
-        d.update(E=_jsonable(self.E), dim=_jsonable(self.dim), W=_jsonable(self.W))
+        d = jsonable(self)
+        d.update(E=jsonable(self.E), dim=jsonable(self.dim), W=jsonable(self.W))
         return d
 
 
@@ -160,9 +157,9 @@ class BoundResult:
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``ibc bound --json``."""
         return {
-            "bits": None if self.vacuous else _jsonable(self.bits),
+            "bits": None if self.vacuous else jsonable(self.bits),
             "log10_bits": self.log10_bits,
-            "value": None if self.vacuous else _jsonable(self.value),
+            "value": None if self.vacuous else jsonable(self.value),
             "log10_value": self.log10_value,
             "scientific": self.formatted(),
             "unit": self.unit,
@@ -170,7 +167,7 @@ class BoundResult:
             "convention": self.convention,
             "vacuous": self.vacuous,
             "message": self.message,
-            "inputs": _jsonable(dict(self.inputs)),
+            "inputs": jsonable(dict(self.inputs)),
             "terms": self.terms.as_dict(),
         }
 
@@ -247,6 +244,6 @@ class TaskStatistics:
     duplicates_dropped: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        d = _jsonable(self)
+        d = jsonable(self)
         d["intrinsic_dimension"]["rounded"] = self.intrinsic_dimension.rounded
         return d

@@ -460,12 +460,9 @@ class BatchResult:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        return jsonable(dataclasses.asdict(self))
 
 
-def _plain(v: Any) -> Any:
-    """JSON-ready by the library's one convention (:mod:`ibcomplexity._json`)."""
-    return jsonable(v)
 
 
 def _estimate_row(job: Job, losses: np.ndarray, target: float) -> tuple[dict[str, Any], Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import re
 import sys
@@ -61,9 +60,9 @@ def progress(enabled: bool) -> Iterator[Callable[[str], Callable[[int, int], Non
 
 def print_json(obj: Any) -> None:
     """One JSON object on stdout, by the library's one convention (inf as "inf")."""
-    from ibcomplexity._json import jsonable
+    from ibcomplexity._json import to_json
 
-    sys.stdout.write(json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(to_json(obj) + "\n")
 
 
 def fmt(v: Any) -> str:

@@ -3,7 +3,6 @@ Gaussian-process spaces, beside the model-agnostic bound."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -223,11 +222,11 @@ def cmd_estimate(args) -> int:
         "gp": gp.as_dict(),
         "plot": str(plot),
     }
-    from ibcomplexity._json import jsonable
+    from ibcomplexity._json import to_json
 
     write_text(
         out / "estimate.json",
-        json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n",
+        to_json(payload) + "\n",
         "the results file",
     )
     if args.json:
