@@ -23,6 +23,7 @@ from ibcomplexity.results import (
     Resolution,
     TaskStatistics,
 )
+from ibcomplexity.workflows import TaskEstimate, estimate_task
 
 try:  # one place for the version: pyproject.toml, read back from the installed metadata
     __version__ = _metadata.version("ibcomplexity")
@@ -32,6 +33,8 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 __all__ = [
     "InputError",
     "to_json",
+    "estimate_task",
+    "TaskEstimate",
     "CONVENTIONS",
     "DEFAULT_CONVENTION",
     "ClassificationTask",

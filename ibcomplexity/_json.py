@@ -76,4 +76,3 @@ def to_json(value: Any, *, indent: int | None = 2, sort_keys: bool = False) -> s
     if hasattr(value, "as_dict") and callable(value.as_dict):
         value = value.as_dict()
     return json.dumps(jsonable(value), indent=indent, sort_keys=sort_keys, allow_nan=False)
-

@@ -26,8 +26,6 @@ __all__ = [
 ]
 
 
-
-
 @dataclass(frozen=True)
 class BoundTerms:
     r"""Every intermediate quantity of the model-agnostic bound (Boopathy et al., ICML 2023).

@@ -463,8 +463,6 @@ class BatchResult:
         return jsonable(dataclasses.asdict(self))
 
 
-
-
 def _estimate_row(job: Job, losses: np.ndarray, target: float) -> tuple[dict[str, Any], Any]:
     from ibcomplexity.estimate import MIN_SAMPLES, estimate_bits
 

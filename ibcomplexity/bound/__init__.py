@@ -6,7 +6,12 @@ from ibcomplexity.bound._convention import (
     Convention,
     get_convention,
 )
-from ibcomplexity.bound.general import classification_bound, eigenfunction_count, general_bound
+from ibcomplexity.bound.general import (
+    bound_from_statistics,
+    classification_bound,
+    eigenfunction_count,
+    general_bound,
+)
 from ibcomplexity.bound.meta import (
     OMNIGLOT_BACKGROUND_ALPHABETS,
     episode_count,
@@ -22,6 +27,7 @@ __all__ = [
     "get_convention",
     "general_bound",
     "classification_bound",
+    "bound_from_statistics",
     "eigenfunction_count",
     "rl_bound",
     "cartpole_bound",

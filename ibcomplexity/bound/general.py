@@ -45,9 +45,9 @@ from ibcomplexity._validation import (
     show_value,
 )
 from ibcomplexity.bound._convention import DEFAULT_CONVENTION, Convention, get_convention
-from ibcomplexity.results import BoundResult, BoundTerms
+from ibcomplexity.results import BoundResult, BoundTerms, TaskStatistics
 
-__all__ = ["general_bound", "classification_bound", "eigenfunction_count"]
+__all__ = ["general_bound", "classification_bound", "bound_from_statistics", "eigenfunction_count"]
 
 #: Counts that enter the formula as floats (classes, output and observation dimensions, ways,
 #: drawers) must be at most 2^53, the largest range in which a float64 holds every integer.
@@ -351,5 +351,39 @@ def classification_bound(
         task="classification",
         convention=conv.name,
         inputs=inputs,
+        unit=unit,
+    )
+
+
+def bound_from_statistics(
+    stats: TaskStatistics,
+    *,
+    target_error: float,
+    convention: str | Convention = DEFAULT_CONVENTION,
+    unit: str = "bits",
+) -> BoundResult:
+    r"""The classification bound from measured :class:`~ibcomplexity.results.TaskStatistics`.
+
+    Uses n (distinct points), the intrinsic dimension rounded to an integer (the bound counts
+    eigenfunctions of an integer-dimensional manifold), the radius R, the resolution delta and the
+    number of classes: exactly :func:`classification_bound` with those arguments.
+
+    Example:
+      >>> import numpy as np
+      >>> from ibcomplexity.stats import task_statistics
+      >>> rng = np.random.default_rng(0)
+      >>> s = task_statistics(rng.random((200, 3)), np.arange(200) % 2)
+      >>> r = bound_from_statistics(s, target_error=0.01)
+      >>> r.inputs["m"] == s.intrinsic_dimension.rounded and r.inputs["n"] == s.n
+      True
+    """
+    return classification_bound(
+        n=stats.n,
+        m=stats.intrinsic_dimension.rounded,
+        radius=stats.radius,
+        delta=stats.resolution.delta,
+        classes=stats.classes,
+        target_error=target_error,
+        convention=convention,
         unit=unit,
     )

@@ -42,16 +42,8 @@ def card_table(card):
 
 
 def card_payload(card) -> dict[str, Any]:
-    """A JSON-ready view of a card."""
-    return {
-        "name": card.name,
-        "title": card.title,
-        "task": card.task,
-        "description": card.description,
-        "statistics": dict(card.statistics),
-        "provenance": {k: dict(v) for k, v in card.provenance.items()},
-        "computed": dict(card.computed),
-    }
+    """A JSON-ready view of a card (:meth:`~ibcomplexity.tasks.cards.Card.as_dict`)."""
+    return card.as_dict()
 
 
 def cmd_card(args) -> int:

@@ -52,10 +52,10 @@ def _bits(x: float) -> str:
 
 
 def cmd_fewshot(args) -> int:
+    from ibcomplexity._json import jsonable
     from ibcomplexity._validation import check_error_rate
     from ibcomplexity.cli._output import make_console, print_json, progress
     from ibcomplexity.plots import check_plot_path
-    from ibcomplexity.results import _jsonable
     from ibcomplexity.tasks.fewshot import fewshot_vs_classification, meta_statistics
     from ibcomplexity.tasks.omniglot import load_omniglot
 
@@ -107,8 +107,8 @@ def cmd_fewshot(args) -> int:
         "statistics": stats.as_dict(),
         "gp": {
             "target_mse": eps,
-            "few_shot": _jsonable(gp.few_shot),
-            "classification": _jsonable(gp.classification),
+            "few_shot": jsonable(gp.few_shot),
+            "classification": jsonable(gp.classification),
             "extra_bits": gp.extra_bits,
             "design": {
                 "ways": gp.ways,
@@ -143,7 +143,7 @@ def cmd_fewshot(args) -> int:
             log=False,
         )
     if args.json:
-        print_json(_jsonable(payload))
+        print_json(jsonable(payload))
         return 0
     from rich.table import Table
 

@@ -9,7 +9,7 @@ from typing import Any
 from ibcomplexity._validation import InputError
 from ibcomplexity.cli._checks import check_gp_memory, check_plot, check_target_error
 from ibcomplexity.cli._output import bits_text, make_console, print_json, progress, write_text
-from ibcomplexity.cli.data import compute_stats, is_source, statistics_table
+from ibcomplexity.cli.data import is_source, statistics_table
 
 DEFAULT_TARGET_MSE = 0.01
 
@@ -163,10 +163,9 @@ def cmd_estimate(args) -> int:
     side by side, with a plot of the GP loss distribution."""
 
     from ibcomplexity._limits import check_output_dir, check_output_file
-    from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION, classification_bound
-    from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
-    from ibcomplexity.hypotheses import gp_posterior
+    from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION
     from ibcomplexity.plots import plot_loss_distribution
+    from ibcomplexity.workflows import estimate_task
 
     source = is_source(args.dataset)
     check_target_error(args.target_error, rate=not source)
@@ -175,53 +174,38 @@ def cmd_estimate(args) -> int:
         check_output_file(out / name, "--out")
     check_gp_memory(args)
     kernel = _gp_kernel(args)
-    bounds = {}
-    if source:
-        # A regression source (an expert policy on an MDP): the bound's RL form from its card,
-        # whose n is the GP's n_train (one form, no conventions).
-        from ibcomplexity.cli._card import build_card, card_payload, card_table
-        from ibcomplexity.tasks.cards import bound_from_card
+    with progress(not args.quiet) as pf:
+        result = estimate_task(
+            args.dataset,
+            target_error=args.target_error,
+            target_mse=args.target_mse,
+            kernel=kernel,
+            preprocess=args.preprocess,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            split_seed=args.split_seed,
+            seed=args.seed,
+            k=args.k,
+            num_queries=args.num_queries,
+            delta_method=args.delta_method,
+            progress=pf,
+        )
+    if result.is_source:
+        from ibcomplexity.cli._card import card_table
 
-        with progress(not args.quiet) as pf:
-            card = build_card(args, pf)
-        bounds["RL form"] = bound_from_card(card, target_error=args.target_error)
-        statistics, stats_table = card_payload(card), card_table(card)
+        stats_table = card_table(result.statistics)
     else:
-        with progress(not args.quiet) as pf:
-            stats = compute_stats(args, pf)
-        for conv in dict.fromkeys((DEFAULT_CONVENTION, "reference")):
-            bounds[conv] = classification_bound(
-                n=stats.n,
-                m=stats.intrinsic_dimension.rounded,
-                radius=stats.radius,
-                delta=stats.resolution.delta,
-                classes=stats.classes,
-                target_error=args.target_error,
-                convention=conv,
-            )
-        statistics, stats_table = stats.as_dict(), statistics_table(stats)
-    space, task = _gp_space_and_task(args, kernel)
-    posterior = gp_posterior(space, task)
-    gp = inductive_bias_from_posterior(posterior, args.target_mse)
+        stats_table = statistics_table(result.statistics)
+    bounds, gp, task = result.bounds, result.gp, result
     plot = plot_loss_distribution(
         out / "loss_distribution.png",
         target=args.target_mse,
-        distribution=loss_distribution(posterior),
-        title=f"Exact GP loss distribution on {task.name} ({gp.space['kernel']}, "
+        distribution=result.distribution,
+        title=f"Exact GP loss distribution on {task.dataset} ({gp.space['kernel']}, "
         f"n_train={task.n_train}, n_test={task.n_test})",
         bits_label=f"target MSE {args.target_mse:g}: {bits_text(gp.bits)}",
     )
-    payload = {
-        "dataset": task.name,
-        "seed": args.seed,
-        "split_seed": args.split_seed,
-        "target_error": args.target_error,
-        "target_mse": args.target_mse,
-        "statistics": statistics,
-        "bound": {conv: r.as_dict() for conv, r in bounds.items()},
-        "gp": gp.as_dict(),
-        "plot": str(plot),
-    }
+    payload = {**result.as_dict(), "plot": str(plot)}
     from ibcomplexity._json import to_json
 
     write_text(
@@ -236,7 +220,7 @@ def cmd_estimate(args) -> int:
 
     console = make_console()
     console.print(stats_table)
-    t = Table(title=f"Inductive-bias complexity of {task.name}", header_style="bold")
+    t = Table(title=f"Inductive-bias complexity of {task.dataset}", header_style="bold")
     t.add_column("estimate")
     t.add_column("target")
     t.add_column("bits", justify="right")

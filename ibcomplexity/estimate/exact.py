@@ -88,9 +88,9 @@ class GPInductiveBias:
     task: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        from ibcomplexity.results import _jsonable
+        from ibcomplexity._json import jsonable
 
-        return _jsonable(self)
+        return jsonable(self)
 
 
 def loss_distribution(posterior: GPPosterior, *, prior_scale: float = 1.0) -> GeneralizedChiSquare:

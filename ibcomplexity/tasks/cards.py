@@ -146,6 +146,18 @@ class Card:
     computed: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
 
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view of the card (what ``ibc card --json`` prints, less the bound)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "task": self.task,
+            "description": self.description,
+            "statistics": dict(self.statistics),
+            "provenance": {k: dict(v) for k, v in self.provenance.items()},
+            "computed": dict(self.computed),
+        }
+
     def with_statistics(self, **overrides: Any) -> Card:
         """A copy with some statistics replaced (validated; provenance becomes ``override``)."""
         schema = SCHEMAS[self.task]
