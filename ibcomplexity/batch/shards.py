@@ -50,13 +50,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ibcomplexity._json import jsonable
 from ibcomplexity._limits import check_output_dir
 from ibcomplexity._validation import InputError
 from ibcomplexity.batch.runner import (
     BatchResult,
     Progress,
     Unit,
-    _plain,
     check_loaded,
     check_platform,
     chunk_checker,
@@ -206,7 +206,7 @@ class ShardResult:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        return jsonable(dataclasses.asdict(self))
 
 
 def _check_out_for_shards(out: Path, process_count: int, resume: bool) -> None:
@@ -435,7 +435,7 @@ class MergeResult:
     def as_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("shards", "process_count", "chunks_copied")}
         d |= {"chunks_present": self.chunks_present, "devices": self.devices}
-        return _plain(d)
+        return jsonable(d)
 
 
 def _find_shards(out: Path, job: Job) -> tuple[int, list[Path]]:
