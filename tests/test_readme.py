@@ -118,6 +118,7 @@ def _kernel_json(capsys, *argv):
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.integration
 def test_readme_sampled_kernel_examples(capsys):
     """The two `ibc kernel --samples` runs the README quotes (the issue's 2-sd case, empirical;
     the 15-sd case, extrapolated), to the digits quoted."""
@@ -150,6 +151,7 @@ def test_readme_sampled_kernel_examples(capsys):
     assert f"resolve {s['resolvable_bits']:.1f} bits" in text and lo <= exact <= hi
 
 
+@pytest.mark.integration
 def test_readme_nn_example(capsys):
     """`ibc nn ... --samples 128`: fewer losses than the calibration needs, so a lower bound, with
     both models beside it (the numbers the README quotes)."""

@@ -16,6 +16,7 @@ def _run(capsys, *argv):
     return rc, cap.out, cap.err
 
 
+@pytest.mark.integration
 def test_outputs_and_resume_of_a_finished_job(capsys, write_job, read_units, gp_job, tmp_path):
     job, out = write_job(gp_job.replace("plots = false", "plots = true")), tmp_path / "out"
     rc, stdout, _ = _run(capsys, job, "--out", out, "--json")
@@ -115,6 +116,7 @@ def test_refusals(capsys, write_job, read_units, gp_job, tmp_path):
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.integration
 def test_unit_draws_do_not_depend_on_position_or_sample_count(
     capsys, write_job, read_units, gp_job, tmp_path
 ):
@@ -138,6 +140,7 @@ def test_unit_draws_do_not_depend_on_position_or_sample_count(
     assert not np.array_equal(read_units(b)["t0-s1"]["loss"][:40], la)  # other task: other draws
 
 
+@pytest.mark.integration
 def test_a_regression_source_as_a_batch_task(capsys, write_job, tmp_path):
     """An MDP source runs as a batch task: its task is built from the spec and the split."""
     from ibcomplexity.estimate import inductive_bias

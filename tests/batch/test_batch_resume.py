@@ -8,8 +8,12 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from ibcomplexity.cli import main
+
+#: Long end-to-end runs: CI's second step (python -m pytest -m integration).
+pytestmark = pytest.mark.integration
 
 NN_UNIT, NN_CHUNKS = "t0-s1", 6  # 48 networks in chunks of 8
 

@@ -105,6 +105,7 @@ def test_bad_input_exits_nonzero_with_one_line(capsys, argv, match):
     assert re.search(match, err), err
 
 
+@pytest.mark.integration
 def test_console_entry_point_runs_as_module():
     p = subprocess.run(
         [sys.executable, "-m", "ibcomplexity", "bound", "--card", "hopper", "--json"],

@@ -19,6 +19,7 @@ def _json(capsys, argv):
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.integration
 def test_nn_json_plot_and_consistency(capsys, tmp_path):
     plot = tmp_path / "nn.png"
     argv = ["nn", "--arch", "mlp:width=128,depth=1", "--samples", "24", *SMALL, *FITS]
@@ -48,6 +49,7 @@ def test_nn_json_plot_and_consistency(capsys, tmp_path):
     assert again["training"]["test_mse_fit"] == tr["test_mse_fit"]
 
 
+@pytest.mark.integration
 def test_split_seed_and_seed_are_separate(capsys):
     """--seed resamples the networks on the same task; --split-seed changes the task."""
     argv = ["nn", "--arch", "mlp:width=64,depth=1", "--samples", "20", *SMALL, *FITS]
@@ -75,6 +77,7 @@ def test_nn_table_output(capsys):
     assert "model: noncentral chi-square fit" in out and "seeds" in out
 
 
+@pytest.mark.integration
 def test_compare_intervals_and_the_minimum_fit_rule(capsys, tmp_path):
     plot = tmp_path / "compare.png"
     argv = ["compare", "--arch", "mlp:width=128,depth=1", "--arch", "mlp:width=64,depth=1"]
@@ -104,6 +107,7 @@ def test_compare_intervals_and_the_minimum_fit_rule(capsys, tmp_path):
     assert err.startswith("ibc: error: linear") and "only 0 of 20 networks fit" in err
 
 
+@pytest.mark.integration
 def test_compare_says_when_the_base_space_saturates_and_the_remedy_runs(capsys):
     """Networks barely trained (accepted by a loose --fit-threshold) reach errors far above every
     GP posterior sample's: both get ~0 bits, the comparison says it cannot resolve them, and the

@@ -36,6 +36,7 @@ def sample(seed, size, df=K, nc=NC, scale=SCALE):
     return stats.ncx2.rvs(df, nc, scale=scale, size=size, random_state=seed)
 
 
+@pytest.mark.integration
 def test_bootstrap_and_clopper_pearson_intervals_cover_the_truth():
     eps = float(stats.ncx2.ppf(0.005, K, NC, scale=SCALE))  # ~5 of 1000 losses below it
     truth = true_bits(eps)

@@ -195,6 +195,7 @@ def test_prior_scale_law_matches_monte_carlo(base):
         loss_distribution(posterior, prior_scale=0.0)
 
 
+@pytest.mark.integration
 def test_trained_networks_end_to_end(base):
     task, posterior, stats_ = base
     res = train_hypotheses(

@@ -15,6 +15,9 @@ import numpy as np
 import pytest
 from _device_job import GP_JOBS, NN_FIELDS, NN_JOB, run_jobs
 
+#: Long end-to-end runs: CI's second step (python -m pytest -m integration).
+pytestmark = pytest.mark.integration
+
 HERE = Path(__file__).resolve().parent
 DEVICE_COUNTS = (1, 2, 4, 8)
 # float32 losses: XLA may vectorise a reduction differently for another per-device batch width

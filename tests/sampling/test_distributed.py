@@ -20,6 +20,9 @@ from ibcomplexity._validation import InputError
 from ibcomplexity.hypotheses.sampling import sample_losses
 from ibcomplexity.sampling import initialize, process_range
 
+#: Long end-to-end runs: CI's second step (python -m pytest -m integration).
+pytestmark = pytest.mark.integration
+
 HERE = Path(__file__).resolve().parent
 
 
