@@ -17,7 +17,7 @@ this script compares those two on equal footing, and shows how the preprocessing
   ``relative``: eps = 0.25 x the task's own mean loss of a posterior sample (gp_sweeps' rule:
   "4x better than a typical posterior sample"); ``absolute``: eps = 0.05 for every task, half
   the MSE of the all-zero predictor on 10-class one-hot targets (1/k = 0.1);
-* knobs (``ibcomplexity.tasks.preprocess``): MNIST resized to 14x14; CIFAR in grayscale,
+* knobs (``ibcomplexity.tasks.preprocessing``): MNIST resized to 14x14; CIFAR in grayscale,
   grayscale resized to 28x28 (MNIST's shape) and to 16x16; both with Gaussian input noise of sd
   0.03, 0.1 and 0.3 (pixel units, pixels in [0, 1]). Input noise is the paper's suggested way to
   raise m; the statistics show what else it moves (R and delta);

@@ -13,8 +13,8 @@ from ibcomplexity.hypotheses.kernels import (
     matern52,
     median_bandwidth,
     nngp_relu,
-    preprocess,
     rbf,
+    scale_inputs,
 )
 from ibcomplexity.hypotheses.networks import (
     ARCHITECTURES,
@@ -49,7 +49,7 @@ __all__ = [
     "matern52",
     "median_bandwidth",
     "nngp_relu",
-    "preprocess",
+    "scale_inputs",
     "rbf",
     "loss_one",
     "loss_terms",

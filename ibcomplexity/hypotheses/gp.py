@@ -71,7 +71,7 @@ from ibcomplexity.hypotheses.kernels import (
     Kernel,
     Preprocessing,
     make_kernel,
-    preprocess,
+    scale_inputs,
 )
 
 __all__ = ["GPPosterior", "GPSpace", "check_posterior_memory", "gp_posterior", "posterior_memory"]
@@ -88,7 +88,7 @@ class GPSpace:
       kernel: a :class:`~ibcomplexity.hypotheses.kernels.Kernel` or a spec string for
         :func:`~ibcomplexity.hypotheses.kernels.make_kernel` (default: RBF, median bandwidth).
       preprocessing: ``"none"`` (default), ``"unit"`` or ``"standardize"``
-        (see :func:`~ibcomplexity.hypotheses.kernels.preprocess`).
+        (see :func:`~ibcomplexity.hypotheses.kernels.scale_inputs`).
       jitter: initial diagonal jitter relative to the mean diagonal of :math:`K_{XX}` (> 0).
       max_jitter_tries: Cholesky attempts, the jitter multiplied by 10 after each failure (>= 1).
       eig_rtol: relative tolerance below which posterior eigenvalues count as 0 (see module).
@@ -356,7 +356,7 @@ def gp_posterior(space: GPSpace, task) -> GPPosterior:
         raise InputError(f"space must be a GPSpace, got {type(space).__name__}")
     xtr, ytr, xte, yte = _task_arrays(task)
     check_posterior_memory(xtr.shape[0], xte.shape[0], xtr.shape[1])
-    xtr, xte, prep = preprocess(xtr, xte, space.preprocessing)
+    xtr, xte, prep = scale_inputs(xtr, xte, space.preprocessing)
     kernel = space.kernel.resolve(xtr)
     n, m, k = xtr.shape[0], xte.shape[0], ytr.shape[1]
     with jax.enable_x64(True):

@@ -27,7 +27,7 @@ arguments may read slightly below 1 (about 1e-3 for 784 pixels in [0, 1] at band
 
 :class:`Kernel` is the frozen, hashable configuration used by the hypothesis spaces; it resolves
 the ``"median"`` bandwidth heuristic from training inputs (:func:`median_bandwidth`).
-:func:`make_kernel` parses command-line specs; :func:`preprocess` is the explicit input scaling
+:func:`make_kernel` parses command-line specs; :func:`scale_inputs` is the explicit input scaling
 step applied before any kernel.
 
 References:
@@ -62,7 +62,7 @@ __all__ = [
     "matern52",
     "median_bandwidth",
     "nngp_relu",
-    "preprocess",
+    "scale_inputs",
     "rbf",
     "sq_distances",
 ]
@@ -518,7 +518,7 @@ class Preprocessing:
         return (x - self.offset) * inv
 
 
-def preprocess(
+def scale_inputs(
     x_train: ArrayLike, x_test: ArrayLike, mode: str = "none"
 ) -> tuple[np.ndarray, np.ndarray, Preprocessing]:
     """Scale training and test inputs with statistics of the training inputs only.
@@ -538,7 +538,7 @@ def preprocess(
       ``(x_train', x_test', stats)``: float64 arrays and the :class:`Preprocessing` used.
 
     Example:
-      >>> xtr, xte, p = preprocess([[0.0, 5.0], [2.0, 5.0]], [[1.0, 7.0]], "unit")
+      >>> xtr, xte, p = scale_inputs([[0.0, 5.0], [2.0, 5.0]], [[1.0, 7.0]], "unit")
       >>> xtr.tolist(), xte.tolist(), p.constant_features
       ([[0.0, 0.0], [1.0, 0.0]], [[0.5, 0.0]], 1)
     """

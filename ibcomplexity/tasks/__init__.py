@@ -44,7 +44,7 @@ from ibcomplexity.tasks.omniglot import (
     load_one_shot_runs,
     sample_episodes,
 )
-from ibcomplexity.tasks.preprocess import apply_spec, preprocess
+from ibcomplexity.tasks.preprocessing import apply_spec, preprocess
 from ibcomplexity.tasks.regression import RegressionTask, make_regression_task
 from ibcomplexity.tasks.synthetic import (
     SyntheticProblem,
@@ -55,9 +55,6 @@ from ibcomplexity.tasks.synthetic import (
     torus_dataset,
 )
 from ibcomplexity.tasks.task import is_task_source, load_task
-
-#: The one task interface (an alias): inputs, targets, output dimension and metadata.
-Task = RegressionTask
 
 __all__ = [
     "Card",
@@ -101,7 +98,6 @@ __all__ = [
     "synthetic_problem",
     "torus_dataset",
     "RegressionTask",
-    "Task",
     "is_task_source",
     "load_task",
     "make_regression_task",

@@ -1,6 +1,6 @@
 """Largest-remainder apportionment: how many examples of each class a stratified subsample or
 split takes (shared by :mod:`~ibcomplexity.tasks.regression` and
-:mod:`~ibcomplexity.tasks.preprocess`)."""
+:mod:`~ibcomplexity.tasks.preprocessing`)."""
 
 from __future__ import annotations
 

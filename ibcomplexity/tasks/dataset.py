@@ -44,7 +44,7 @@ class Dataset:
         metadata: JSON-serialisable facts about the data beyond the fields above, carried into
             every task made from it. Conventional keys: ``"format"`` (the file format read),
             ``"provenance"`` (citation / licence), ``"preprocessing"`` (a list of the steps
-            applied, in order, see :mod:`ibcomplexity.tasks.preprocess`); adapters add their own.
+            applied, in order, see :mod:`ibcomplexity.tasks.preprocessing`); adapters add their own.
 
     Example:
         >>> ds = load_digits()

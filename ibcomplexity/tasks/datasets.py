@@ -411,9 +411,9 @@ def load_dataset(spec: str) -> Dataset:
     Specs: ``digits``, ``mnist:DIR`` (test split), ``mnist:DIR:train``, ``idx:IMAGES,LABELS``,
     ``npz:FILE`` and the adapters' schemes (``cifar:``, ``folder:``, ``omniglot:``, ``sphere:``,
     ``torus:``), each optionally followed by ``@KNOB=VALUE,...`` preprocessing (see
-    :func:`dataset_specs_help` and :mod:`ibcomplexity.tasks.preprocess`). The result's ``name`` is
-    the spec. Regression sources (``cartpole``, ``pendulum``) are tasks, not labelled datasets:
-    load them with :func:`~ibcomplexity.tasks.task.load_task`.
+    :func:`dataset_specs_help` and :mod:`ibcomplexity.tasks.preprocessing`). The result's
+    ``name`` is the spec. Regression sources (``cartpole``, ``pendulum``) are tasks, not labelled
+    datasets: load them with :func:`~ibcomplexity.tasks.task.load_task`.
 
     Example:
         >>> load_dataset("digits").n
@@ -465,7 +465,7 @@ def load_dataset(spec: str) -> Dataset:
             hint = f" (did you mean 'npz:{spec}'?)"
         raise InputError(f"unknown dataset spec {spec!r}{hint}; known schemes: {_known_schemes()}")
     if knobs:
-        from ibcomplexity.tasks.preprocess import apply_spec
+        from ibcomplexity.tasks.preprocessing import apply_spec
 
         dataset = apply_spec(dataset, knobs)
     return dataclasses.replace(dataset, name=spec)

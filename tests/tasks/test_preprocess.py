@@ -13,7 +13,7 @@ from ibcomplexity._validation import InputError
 from ibcomplexity.stats import intrinsic_dimension_mle
 from ibcomplexity.tasks._idx import read_idx, write_idx
 from ibcomplexity.tasks.datasets import Dataset, load_dataset, load_digits, load_idx, load_npz
-from ibcomplexity.tasks.preprocess import apply_spec, parse_classes, preprocess
+from ibcomplexity.tasks.preprocessing import apply_spec, parse_classes, preprocess
 
 CIFAR_SUBSET = ("cifar100-subset", "cifar100_10class_1000.npz")
 

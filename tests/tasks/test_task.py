@@ -14,7 +14,6 @@ from ibcomplexity.stats import task_statistics
 from ibcomplexity.tasks import (
     Dataset,
     RegressionTask,
-    Task,
     bound_from_card,
     load_card,
     load_dataset,
@@ -25,8 +24,7 @@ from ibcomplexity.tasks import (
 from ibcomplexity.tasks.card_builder import card_from_spec, card_markdown
 
 
-def test_task_alias_and_metadata_from_dataset():
-    assert Task is RegressionTask
+def test_task_metadata_from_dataset():
     ds = Dataset.from_arrays(
         np.arange(40, dtype=np.uint8).reshape(10, 2, 2),
         [0, 1] * 5,
