@@ -349,12 +349,18 @@ def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None
     loss = _string(errors, f"{path}.loss", v["loss"], choices=LOSSES)
     thr = _number(errors, f"{path}.fit_threshold", v["fit_threshold"])
     label = _string(errors, f"{path}.name", s["name"]) if "name" in s else None
-    if opt == "adam" and wd:
-        errors.add(
-            f"{path}.weight_decay",
-            f"{wd:g} needs optimizer = 'adamw' (decoupled) or 'sgd'; plain 'adam' has none",
-        )
-        wd = None
+    if None not in (epochs, batch, lr, opt, wd, loss):
+        # The rules between fields (e.g. weight decay needs adamw or sgd) are the library's own:
+        # build its TrainConfig and tag its error with the field it names.
+        from ibcomplexity.hypotheses.training import TrainConfig
+
+        try:
+            TrainConfig(
+                epochs=epochs, batch_size=batch, lr=lr, optimizer=opt, weight_decay=wd, loss=loss
+            )
+        except InputError as e:
+            errors.add(_field_of(e, path, ("weight_decay", "optimizer", "loss", "lr")), str(e))
+            wd = None
     values = (arch, epochs, batch, lr, opt, wd, loss, thr)
     if any(x is None for x in values) or ("name" in s and label is None):
         return None
@@ -370,6 +376,13 @@ def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None
         loss=loss,
         fit_threshold=thr,
     )
+
+
+def _field_of(error: Exception, path: str, fields: tuple[str, ...]) -> str:
+    """The field path a library error is about: the first of ``fields`` its message names."""
+    text = str(error)
+    named = [(text.find(f), f) for f in fields if f in text]
+    return f"{path}.{min(named)[1]}" if named else path
 
 
 def _check_space(errors: _Errors, i: int, s: Any):

@@ -3,22 +3,16 @@ paths (issue 16: bad input fails in one line before it costs time or memory)."""
 
 from __future__ import annotations
 
+from ibcomplexity._validation import InputError
+
 #: Seeds become JAX keys, which keep 32 bits: a larger seed would silently collide with another.
 _MAX_SEED = 2**32 - 1
-
-
 #: Loop counts and sizes that XLA or a jitted loop holds as int32.
 _MAX_INT32 = 2**31 - 1
-
-
 #: Sample counts: sample and network indices are uint32.
 _MAX_SAMPLES = 2**32
-
-
 #: Bootstrap resamples of an interval (each refits the loss model; the default is 200).
 _MAX_BOOTSTRAP = 100_000
-
-
 #: The commands whose options :func:`check_options` checks (``batch`` checks its own).
 CHECKED_COMMANDS = frozenset(
     ("bound", "stats", "card", "kernel", "estimate", "nn", "compare", "fewshot")
@@ -101,3 +95,22 @@ def check_plot(args) -> None:
         from ibcomplexity.plots import check_plot_path
 
         check_plot_path(args.plot, "--plot")
+
+
+def kernel_option(args):
+    """The kernel from --kernel and --bandwidth, parsed and checked before any data is read
+    (``ibc kernel``, ``ibc estimate``, the base space of ``ibc compare``)."""
+    import dataclasses
+
+    from ibcomplexity.hypotheses import make_kernel
+
+    kernel = make_kernel(args.kernel)
+    if args.bandwidth is not None:
+        bw: float | str = args.bandwidth
+        if bw != "median":
+            try:
+                bw = float(bw)
+            except ValueError:
+                raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
+        kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+    return kernel

@@ -6,30 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ibcomplexity._validation import InputError
-from ibcomplexity.cli._checks import check_gp_memory, check_plot, check_target_error
+from ibcomplexity.cli._checks import check_gp_memory, check_plot, check_target_error, kernel_option
 from ibcomplexity.cli._output import bits_text, make_console, print_json, progress, write_text
 from ibcomplexity.cli.data import is_source, statistics_table
 
 DEFAULT_TARGET_MSE = 0.01
-
-
-def _gp_kernel(args):
-    """The kernel from --kernel and --bandwidth (checked before any data is read)."""
-    import dataclasses
-
-    from ibcomplexity.hypotheses import make_kernel
-
-    kernel = make_kernel(args.kernel)
-    if args.bandwidth is not None:
-        bw: float | str = args.bandwidth
-        if bw != "median":
-            try:
-                bw = float(bw)
-            except ValueError:
-                raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
-        kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
-    return kernel
 
 
 def _gp_space_and_task(args, kernel=None):
@@ -37,7 +18,7 @@ def _gp_space_and_task(args, kernel=None):
     from ibcomplexity.hypotheses import GPSpace
     from ibcomplexity.tasks import load_task
 
-    kernel = _gp_kernel(args) if kernel is None else kernel
+    kernel = kernel_option(args) if kernel is None else kernel
     task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.split_seed)
     space = GPSpace(kernel=kernel, preprocessing=args.preprocess)
     return space, task
@@ -173,7 +154,7 @@ def cmd_estimate(args) -> int:
     for name in ("estimate.json", "loss_distribution.png"):
         check_output_file(out / name, "--out")
     check_gp_memory(args)
-    kernel = _gp_kernel(args)
+    kernel = kernel_option(args)
     with progress(not args.quiet) as pf:
         result = estimate_task(
             args.dataset,

@@ -297,7 +297,6 @@ def _nn_table(summary, est, task, args):
 
 
 def cmd_compare(args) -> int:
-    import dataclasses
 
     from ibcomplexity.cli._output import print_json, progress
     from ibcomplexity.estimate.exact import loss_distribution
@@ -308,7 +307,7 @@ def cmd_compare(args) -> int:
         provided_difference,
         suggested_prior_scale,
     )
-    from ibcomplexity.hypotheses import GPSpace, gp_posterior, make_kernel
+    from ibcomplexity.hypotheses import GPSpace, gp_posterior
     from ibcomplexity.hypotheses.gp import check_posterior_memory
     from ibcomplexity.stats import task_statistics
 
@@ -323,15 +322,9 @@ def cmd_compare(args) -> int:
         what=f"the base GP posterior on --n-train {args.n_train} and --n-test {args.n_test}",
         hint="use a smaller --n-train or --n-test",
     )
-    kernel = make_kernel(args.kernel)
-    if args.bandwidth is not None:
-        bw: float | str = args.bandwidth
-        if bw != "median":
-            try:
-                bw = float(bw)
-            except ValueError:
-                raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
-        kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
+    from ibcomplexity.cli._checks import kernel_option
+
+    kernel = kernel_option(args)
     shape, task = _task_and_data(args)
     if not task.is_classification:
         raise InputError(

@@ -77,7 +77,7 @@ def test_every_bad_field_is_reported_with_its_path(write_job):
         "spaces[1].lr must be a number > 0, got -1",
         "spaces[1].optimizer must be one of adam, adamw, sgd, got 'adagrad'",
         "spaces[2].type must be 'gp' or 'nn', got 'svm'",
-        "spaces[3].weight_decay: 0.1 needs optimizer = 'adamw'",
+        "spaces[3].weight_decay: weight_decay=0.1 needs optimizer='adamw'",
         "spaces[3].fit_treshold: unknown field",
     ]
     for line in expected:
