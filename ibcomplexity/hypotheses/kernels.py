@@ -48,6 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from ibcomplexity._options import parse_options
 from ibcomplexity._validation import InputError, check_finite_array, show_value
 
 __all__ = [
@@ -455,20 +456,7 @@ def make_kernel(spec: str | Kernel) -> Kernel:
         )
     allowed = _NNGP_PARAMS if name == "nngp" else ("bandwidth",)
     params: dict[str, object] = {}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not eq or not value:
-            raise InputError(
-                f"malformed parameter {item!r} in kernel spec {spec!r}; write KEY=VALUE "
-                f"(valid keys for {name}: {', '.join(allowed)})"
-            )
-        if key not in allowed:
-            raise InputError(
-                f"unknown parameter {key!r} for kernel {name!r}; valid: {', '.join(allowed)}"
-            )
-        if key in params:
-            raise InputError(f"parameter {key!r} given twice in kernel spec {spec!r}")
+    for key, value in parse_options(rest, what=f"kernel spec {spec!r}", allowed=allowed).items():
         if key == "bandwidth" and value == "median":
             params[key] = value
             continue

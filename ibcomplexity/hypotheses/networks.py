@@ -74,6 +74,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
+from ibcomplexity._options import parse_options
 from ibcomplexity._validation import InputError
 
 __all__ = [
@@ -485,24 +486,7 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
             f"unknown architecture {name!r} in spec {spec!r}; valid: {', '.join(ARCHITECTURES)}"
         )
     allowed = _PARAMS[name]
-    given: dict[str, str] = {}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, value = item.partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if not allowed:
-            raise InputError(f"architecture {name!r} takes no parameters, got {item!r}")
-        if not eq or not value:
-            raise InputError(
-                f"malformed parameter {item!r} in architecture spec {spec!r}; write KEY=VALUE "
-                f"(valid keys for {name}: {', '.join(allowed)})"
-            )
-        if key not in allowed:
-            raise InputError(
-                f"unknown parameter {key!r} for architecture {name!r}; valid: {', '.join(allowed)}"
-            )
-        if key in given:
-            raise InputError(f"parameter {key!r} given twice in architecture spec {spec!r}")
-        given[key] = value
+    given = parse_options(rest, what=f"architecture spec {spec!r}", allowed=allowed, lower=True)
 
     p: dict[str, object] = dict(allowed)
     for key, value in given.items():

@@ -57,6 +57,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ibcomplexity._options import parse_options
 from ibcomplexity._validation import InputError, check_int
 from ibcomplexity.tasks._dynamics import (
     CartPoleParams,
@@ -488,19 +489,7 @@ _KEYS = ("obs", "history", "noise", "episodes", "steps", "init", "scale", "seed"
 def _parse_options(spec: str, rest: str) -> dict[str, Any]:
     """``key=value,...`` -> validated options (module docstring lists the keys)."""
     out: dict[str, Any] = {}
-    for item in rest.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key, eq, value = (s.strip() for s in item.partition("="))
-        if not eq or not key or not value:
-            raise InputError(f"task spec {spec!r}: expected KEY=VALUE, got {item!r}")
-        if key not in _KEYS:
-            raise InputError(
-                f"task spec {spec!r}: unknown key {key!r}; known keys: {', '.join(_KEYS)}"
-            )
-        if key in out:
-            raise InputError(f"task spec {spec!r}: key {key!r} given twice")
+    for key, value in parse_options(rest, what=f"task spec {spec!r}", allowed=_KEYS).items():
         try:
             if key in ("obs", "scale"):
                 out[key] = _check_choice(

@@ -47,6 +47,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ibcomplexity._limits import check_memory
+from ibcomplexity._options import parse_options
 from ibcomplexity._validation import InputError, check_int, check_positive
 from ibcomplexity.tasks._apportion import apportion
 from ibcomplexity.tasks.dataset import Dataset
@@ -473,25 +474,18 @@ def apply_spec(dataset: Dataset, text: str) -> Dataset:
     if not isinstance(text, str):
         raise InputError(f"preprocessing knobs must be a string, got {text!r}")
     kwargs: dict = {}
-    for item in text.split(","):
-        knob, eq, value = (s.strip() for s in item.partition("="))
-        if not knob:
-            raise InputError(
-                f"empty preprocessing knob in {text!r}; write KNOB=VALUE separated by ',' "
-                f"(knobs: {', '.join(KNOBS)})"
-            )
-        if knob not in KNOBS:
-            raise InputError(
-                f"unknown preprocessing knob {knob!r} in {text!r}; knobs: {', '.join(KNOBS)}"
-            )
-        name = "max_examples" if knob == "n" else knob
-        if name in kwargs:
-            raise InputError(f"preprocessing knob {knob} given twice in {text!r}")
+    knobs = parse_options(
+        text,
+        what=f"preprocessing knobs {text!r}",
+        allowed=KNOBS,
+        flags=("grayscale", "transpose"),
+        aliases={"n": "max_examples"},
+    )
+    for name, value in knobs.items():
+        knob = name
         if name in ("grayscale", "transpose"):
-            kwargs[name] = _parse_flag(knob, value if eq else "")
+            kwargs[name] = _parse_flag(knob, value)
             continue
-        if not eq or not value:
-            raise InputError(f"preprocessing knob {knob} needs a value: {knob}=VALUE")
         if name in ("resize", "classes"):
             kwargs[name] = value
         elif name == "normalize":

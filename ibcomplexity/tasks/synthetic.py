@@ -87,6 +87,7 @@ import numpy as np
 from scipy import special
 
 from ibcomplexity._limits import check_memory
+from ibcomplexity._options import parse_options
 from ibcomplexity._validation import InputError, check_int, check_positive
 from ibcomplexity.tasks.dataset import Dataset
 
@@ -518,19 +519,9 @@ def dataset_from_spec(spec: str, rest: str) -> Dataset:
     kind = spec.strip().partition(":")[0].strip()
     if kind not in KINDS:
         raise InputError(f"dataset spec {spec!r}: unknown synthetic manifold {kind!r}")
-    known = ", ".join(list(_INT_KEYS) + list(_FLOAT_KEYS))
+    known = [*_INT_KEYS, *_FLOAT_KEYS]
     values: dict[str, object] = {}
-    for item in rest.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key, eq, text = (part.strip() for part in item.partition("="))
-        if not eq or not text:
-            raise InputError(f"dataset spec {spec!r}: {item!r} is not KEY=VALUE")
-        if key not in _INT_KEYS and key not in _FLOAT_KEYS:
-            raise InputError(f"dataset spec {spec!r}: unknown key {key!r}; known keys: {known}")
-        if key in values:
-            raise InputError(f"dataset spec {spec!r}: key {key!r} given twice")
+    for key, text in parse_options(rest, what=f"dataset spec {spec!r}", allowed=known).items():
         try:
             # An integer literal is read exactly: float("1" + "0" * 30) would round it.
             exact = key in _INT_KEYS and text.lstrip("+-").isdigit()

@@ -477,7 +477,7 @@ def test_metadata_is_complete_and_json_serialisable():
         ("init=0", "init must be > 0"),
         ("episodes=1", "episodes must be >= 2"),
         ("scale=minmax", "scale must be one of standard, none"),
-        ("history", "expected KEY=VALUE"),
+        ("history", "'history' is not KEY=VALUE"),
         ("history=2,history=3", "given twice"),
         ("history=50,steps=10", "history=50 exceeds steps=10"),
         ("episodes=3,steps=10", "need at least"),

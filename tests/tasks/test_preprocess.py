@@ -350,17 +350,17 @@ def test_spec_digits_end_to_end(digits):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("blur=3", "unknown preprocessing knob 'blur'"),
+        ("blur=3", "preprocessing knobs 'blur=3': unknown key 'blur'; valid keys: classes"),
         ("resize=big", "resize must be S or HxW"),
-        ("resize", "resize needs a value"),
+        ("resize", "'resize' is not KEY=VALUE"),
         ("label_noise=lots", "label_noise must be a number"),
         ("label_noise=nan", "label_noise must be finite"),
         ("seed=1.5", "seed must be an integer"),
-        ("n=10,max_examples=20", "max_examples given twice"),
-        ("resize=4,,seed=1", "empty preprocessing knob"),
+        ("n=10,max_examples=20", "key 'max_examples' given twice \\(also as 'n'\\)"),
+        ("resize=4,=3", "'=3' is not KEY=VALUE"),
         ("grayscale=maybe", "grayscale is a flag"),
         ("normalize=zscore", "normalize must be one of"),
-        ("classes=1,2", "unknown preprocessing knob '2'"),
+        ("classes=1,2", "'2' is not KEY=VALUE"),
         ("seed=-1", "seed must be >= 0"),
     ],
 )
