@@ -2,7 +2,8 @@
 
 The curated public API, by use (each name also lives in the subpackage that owns it):
 
-- **The main job:** :func:`estimate_task` -> :class:`TaskEstimate` (what ``ibc estimate`` does).
+- **The main job:** :func:`estimate_task` -> :class:`TaskEstimate` (what ``ibc estimate`` does);
+  one GP space: :func:`gp_space_estimate` -> :class:`GPSpaceEstimate` (``ibc kernel``).
 - **The model-agnostic bound** (Boopathy et al., ICML 2023): :func:`classification_bound`,
   :func:`bound_from_statistics`, :func:`general_bound`, :func:`rl_bound`, :func:`cartpole_bound`,
   :func:`meta_learning_bound`, :func:`product_bound` (with :class:`ClassificationTask`),
@@ -43,6 +44,8 @@ _LAZY = {
     # the main job
     "estimate_task": "ibcomplexity.workflows",
     "TaskEstimate": "ibcomplexity.workflows",
+    "gp_space_estimate": "ibcomplexity.workflows",
+    "GPSpaceEstimate": "ibcomplexity.workflows",
     # the model-agnostic bound
     "CONVENTIONS": "ibcomplexity.bound",
     "DEFAULT_CONVENTION": "ibcomplexity.bound",
@@ -93,6 +96,8 @@ __all__ = [
     "to_json",
     "estimate_task",
     "TaskEstimate",
+    "gp_space_estimate",
+    "GPSpaceEstimate",
     "CONVENTIONS",
     "DEFAULT_CONVENTION",
     "Convention",
@@ -188,4 +193,9 @@ if TYPE_CHECKING:  # static checkers and IDEs see the names eagerly
         load_dataset,
         load_task,
     )
-    from ibcomplexity.workflows import TaskEstimate, estimate_task
+    from ibcomplexity.workflows import (
+        GPSpaceEstimate,
+        TaskEstimate,
+        estimate_task,
+        gp_space_estimate,
+    )

@@ -17,6 +17,8 @@ PUBLIC = {
     "to_json": "ibcomplexity._json",
     "estimate_task": "ibcomplexity.workflows.estimate",
     "TaskEstimate": "ibcomplexity.workflows.estimate",
+    "gp_space_estimate": "ibcomplexity.workflows.gp_space",
+    "GPSpaceEstimate": "ibcomplexity.workflows.gp_space",
     "CONVENTIONS": None,
     "DEFAULT_CONVENTION": None,
     "Convention": "ibcomplexity.bound._convention",

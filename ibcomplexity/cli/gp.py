@@ -13,39 +13,9 @@ from ibcomplexity.cli.data import is_source, statistics_table
 DEFAULT_TARGET_MSE = 0.01
 
 
-def _gp_space_and_task(args, kernel=None):
-    """Dataset -> seeded train/test split -> GP space, from the kernel options."""
-    from ibcomplexity.hypotheses import GPSpace
-    from ibcomplexity.tasks import load_task
-
-    kernel = kernel_option(args) if kernel is None else kernel
-    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.split_seed)
-    space = GPSpace(kernel=kernel, preprocessing=args.preprocess)
-    return space, task
-
-
-def _sampled(args, posterior, target, progress):
-    import jax
-    import jax.numpy as jnp
-
-    from ibcomplexity.estimate import estimate_bits
-    from ibcomplexity.hypotheses import sample_losses
-
-    dtype = jnp.float64 if args.dtype == "float64" else jnp.float32
-    losses = sample_losses(
-        jax.random.key(args.seed), posterior, args.samples, dtype=dtype, progress=progress
-    )
-    est = estimate_bits(losses, target, bootstrap=args.bootstrap, seed=args.seed)
-    return losses, est
-
-
-def _estimate_dict(est) -> dict[str, Any]:
-    return est.as_dict()
-
-
 def cmd_kernel(args) -> int:
-    from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
-    from ibcomplexity.hypotheses import gp_posterior
+    """``ibc kernel``: checks, then :func:`~ibcomplexity.workflows.gp_space_estimate`, rendered."""
+    from ibcomplexity.workflows import gp_space_estimate
 
     check_plot(args)
     check_gp_memory(args)
@@ -57,48 +27,42 @@ def cmd_kernel(args) -> int:
             f"--samples {args.samples} (the sampled losses and their fit)",
             hint="use fewer --samples",
         )
-    space, task = _gp_space_and_task(args)
-    posterior = gp_posterior(space, task)
-    exact = inductive_bias_from_posterior(posterior, args.target_mse)
-    losses = est = None
-    if args.samples is not None:
-        with progress(not args.quiet) as pf:
-            losses, est = _sampled(args, posterior, args.target_mse, pf("sampling losses"))
+    kernel = kernel_option(args)
+    with progress(not args.quiet) as pf:
+        result = gp_space_estimate(
+            args.dataset,
+            kernel=kernel,
+            preprocess=args.preprocess,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            split_seed=args.split_seed,
+            target_mse=args.target_mse,
+            samples=args.samples,
+            seed=args.seed,
+            bootstrap=args.bootstrap,
+            dtype=args.dtype,
+            progress=pf,
+        )
+    exact, est, inputs = result.exact, result.sampled, result.inputs
     if args.plot:
         from ibcomplexity.plots import plot_loss_distribution
 
         plot_loss_distribution(
             args.plot,
             target=args.target_mse,
-            losses=losses,
-            distribution=loss_distribution(posterior),
-            title=f"GP ({exact.space['kernel']}) on {task.name}: n_train={task.n_train}, "
-            f"n_test={task.n_test}",
+            losses=result.losses,
+            distribution=result.distribution,
+            title=f"GP ({exact.space['kernel']}) on {inputs['dataset']}: "
+            f"n_train={inputs['n_train']}, n_test={inputs['n_test']}",
             bits_label=f"target {args.target_mse:g}: {bits_text(exact.bits)}",
         )
-    payload: dict[str, Any] = {
-        "exact": exact.as_dict(),
-        "sampled": None if est is None else _estimate_dict(est),
-        "inputs": {
-            "dataset": task.name,
-            "n_train": task.n_train,
-            "n_test": task.n_test,
-            "classes": task.classes,
-            "target_mse": args.target_mse,
-            "split_seed": args.split_seed,
-            "seed": args.seed if args.samples else None,
-            "kernel": exact.space["kernel"],
-            "preprocessing": exact.space["preprocessing"],
-            "samples": args.samples,
-            "dtype": args.dtype if args.samples else None,
-        },
-        "plot": args.plot,
-    }
+    payload: dict[str, Any] = {**result.as_dict(), "plot": args.plot}
     if args.json:
         print_json(payload)
         return 0
     console = make_console()
-    console.print(_gp_table(exact, est, title=f"Inductive bias of a GP space on {task.name}"))
+    title = f"Inductive bias of a GP space on {inputs['dataset']}"
+    console.print(_gp_table(exact, est, title=title))
     if est is not None and est.message:
         console.print(f"sampled: {est.message}", highlight=False)
     if args.plot:

@@ -6,8 +6,11 @@ CLI): each function loads its data once, runs the measures and returns a frozen 
 
 - :func:`estimate_task` (``ibc estimate``): the model-agnostic bound and the exact GP inductive
   bias of one task, side by side.
+- :func:`gp_space_estimate` (``ibc kernel``): the exact, and optionally sampled, inductive bias of
+  one GP/kernel space.
 """
 
 from ibcomplexity.workflows.estimate import TaskEstimate, estimate_task
+from ibcomplexity.workflows.gp_space import GPSpaceEstimate, gp_space_estimate
 
-__all__ = ["TaskEstimate", "estimate_task"]
+__all__ = ["GPSpaceEstimate", "TaskEstimate", "estimate_task", "gp_space_estimate"]
