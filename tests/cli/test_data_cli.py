@@ -140,6 +140,7 @@ def test_data_errors_are_one_line(capsys, argv, match):
     assert err.startswith("ibc: error: ") and err.count("\n") == 1 and match in err.lower()
 
 
+@pytest.mark.integration
 def test_mnist_spec_on_real_data(capsys, shared_data):
     d = _json(
         capsys,

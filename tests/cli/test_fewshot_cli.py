@@ -34,6 +34,7 @@ def omniglot_zip(tmp_path_factory):
     return path
 
 
+@pytest.mark.integration
 def test_fewshot_cli_matches_the_python_api(omniglot_zip, capsys, tmp_path):
     argv = ["fewshot", "--data", str(omniglot_zip), "--size", "8", "--ways", "3"]
     argv += ["--queries", "2", "--episodes", "3", "--seed", "1", "--json", "--quiet"]

@@ -19,6 +19,9 @@ from scipy import stats
 
 from ibcomplexity.distributions import GeneralizedChiSquare
 
+#: Training-heavy / large statistical checks: CI's second step (pytest -m integration).
+pytestmark = pytest.mark.integration
+
 SIGMAS = 4.0
 
 

@@ -28,6 +28,7 @@ def losses(posterior):
     return sample_losses(jax.random.key(7), posterior, 400_000, dtype=jnp.float64)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("q", [0.5, 0.1, 0.01, 0.001])
 def test_exact_bits_match_monte_carlo(posterior, losses, q):
     """At the empirical q-quantile, P = q up to the binomial standard error of the count."""

@@ -32,6 +32,9 @@ from ibcomplexity.hypotheses.training import (
 from ibcomplexity.tasks.datasets import load_digits
 from ibcomplexity.tasks.regression import make_regression_task
 
+#: Training-heavy / large statistical checks: CI's second step (pytest -m integration).
+pytestmark = pytest.mark.integration
+
 SPEC = "mlp:width=16,depth=1"
 NUM = 6
 # 40 training examples in batches of 16: 3 steps per epoch, the last one 8 real + 8 masked rows.

@@ -41,6 +41,7 @@ def test_estimate_task_equals_the_command_on_digits(capsys, tmp_path):
     assert got.gp.bits == want["gp"]["bits"] and got.gp.bits > 0
 
 
+@pytest.mark.integration
 def test_every_option_reaches_the_same_numbers(capsys, tmp_path, small_npz):
     opts = dict(
         kernel="matern52",

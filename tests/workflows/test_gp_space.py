@@ -48,6 +48,7 @@ def test_gp_space_estimate_equals_the_command(capsys, kwargs, argv):
         assert got.sampled is None and got.losses is None
 
 
+@pytest.mark.integration
 def test_sampled_and_exact_agree_in_the_bulk():
     """At a target near the median loss the sampled estimate's interval covers the exact bits."""
     exact = ibc.gp_space_estimate("digits", n_train=80, n_test=40, target_mse=1.0).exact
