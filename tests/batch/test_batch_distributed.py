@@ -18,7 +18,7 @@ import pytest
 
 from ibcomplexity.cli import main
 
-#: Long end-to-end runs: CI's second step (python -m pytest -m integration).
+#: Long end-to-end runs: CI's second step (pytest -m 'integration and not slow').
 pytestmark = pytest.mark.integration
 
 # A GP unit and a tiny-MLP unit, 4 chunks of 8 each: process 0 of 2 gets [0, 16), process 1

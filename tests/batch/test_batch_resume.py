@@ -12,7 +12,7 @@ import pytest
 
 from ibcomplexity.cli import main
 
-#: Long end-to-end runs: CI's second step (python -m pytest -m integration).
+#: Long end-to-end runs: CI's second step (pytest -m 'integration and not slow').
 pytestmark = pytest.mark.integration
 
 NN_UNIT, NN_CHUNKS = "t0-s1", 6  # 48 networks in chunks of 8

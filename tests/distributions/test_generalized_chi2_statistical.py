@@ -19,7 +19,7 @@ from scipy import stats
 
 from ibcomplexity.distributions import GeneralizedChiSquare
 
-#: Training-heavy / large statistical checks: CI's second step (pytest -m integration).
+#: Training-heavy or large statistical checks: CI runs them (pytest -m 'integration and not slow').
 pytestmark = pytest.mark.integration
 
 SIGMAS = 4.0

@@ -32,7 +32,7 @@ from ibcomplexity.hypotheses.training import (
 from ibcomplexity.tasks.datasets import load_digits
 from ibcomplexity.tasks.regression import make_regression_task
 
-#: Training-heavy / large statistical checks: CI's second step (pytest -m integration).
+#: Training-heavy or large statistical checks: CI runs them (pytest -m 'integration and not slow').
 pytestmark = pytest.mark.integration
 
 SPEC = "mlp:width=16,depth=1"

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from _device_job import GP_JOBS, NN_FIELDS, NN_JOB, run_jobs
 
-#: Long end-to-end runs: CI's second step (python -m pytest -m integration).
+#: Long end-to-end runs: CI's second step (pytest -m 'integration and not slow').
 pytestmark = pytest.mark.integration
 
 HERE = Path(__file__).resolve().parent

@@ -20,7 +20,7 @@ from ibcomplexity._validation import InputError
 from ibcomplexity.hypotheses.sampling import sample_losses
 from ibcomplexity.sampling import initialize, process_range
 
-#: Long end-to-end runs: CI's second step (python -m pytest -m integration).
+#: Long end-to-end runs: CI's second step (pytest -m 'integration and not slow').
 pytestmark = pytest.mark.integration
 
 HERE = Path(__file__).resolve().parent
