@@ -3,7 +3,8 @@
 The curated public API, by use (each name also lives in the subpackage that owns it):
 
 - **The main job:** :func:`estimate_task` -> :class:`TaskEstimate` (what ``ibc estimate`` does);
-  one GP space: :func:`gp_space_estimate` -> :class:`GPSpaceEstimate` (``ibc kernel``).
+  one GP space: :func:`gp_space_estimate` -> :class:`GPSpaceEstimate` (``ibc kernel``); one
+  network space: :func:`nn_space_estimate` -> :class:`NNSpaceEstimate` (``ibc nn``).
 - **The model-agnostic bound** (Boopathy et al., ICML 2023): :func:`classification_bound`,
   :func:`bound_from_statistics`, :func:`general_bound`, :func:`rl_bound`, :func:`cartpole_bound`,
   :func:`meta_learning_bound`, :func:`product_bound` (with :class:`ClassificationTask`),
@@ -46,6 +47,8 @@ _LAZY = {
     "TaskEstimate": "ibcomplexity.workflows",
     "gp_space_estimate": "ibcomplexity.workflows",
     "GPSpaceEstimate": "ibcomplexity.workflows",
+    "nn_space_estimate": "ibcomplexity.workflows",
+    "NNSpaceEstimate": "ibcomplexity.workflows",
     # the model-agnostic bound
     "CONVENTIONS": "ibcomplexity.bound",
     "DEFAULT_CONVENTION": "ibcomplexity.bound",
@@ -98,6 +101,8 @@ __all__ = [
     "TaskEstimate",
     "gp_space_estimate",
     "GPSpaceEstimate",
+    "nn_space_estimate",
+    "NNSpaceEstimate",
     "CONVENTIONS",
     "DEFAULT_CONVENTION",
     "Convention",
@@ -195,7 +200,9 @@ if TYPE_CHECKING:  # static checkers and IDEs see the names eagerly
     )
     from ibcomplexity.workflows import (
         GPSpaceEstimate,
+        NNSpaceEstimate,
         TaskEstimate,
         estimate_task,
         gp_space_estimate,
+        nn_space_estimate,
     )

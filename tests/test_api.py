@@ -19,6 +19,8 @@ PUBLIC = {
     "TaskEstimate": "ibcomplexity.workflows.estimate",
     "gp_space_estimate": "ibcomplexity.workflows.gp_space",
     "GPSpaceEstimate": "ibcomplexity.workflows.gp_space",
+    "nn_space_estimate": "ibcomplexity.workflows.nn_space",
+    "NNSpaceEstimate": "ibcomplexity.workflows.nn_space",
     "CONVENTIONS": None,
     "DEFAULT_CONVENTION": None,
     "Convention": "ibcomplexity.bound._convention",

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from ibcomplexity._validation import InputError
 
@@ -101,20 +97,6 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
 # ------------------------------------------------------------------------------------------------
 
 
-def _task_and_data(args):
-    """The task, and the per-example input shape the architecture sees."""
-    from ibcomplexity.tasks import load_task
-
-    task = load_task(args.dataset, n_train=args.n_train, n_test=args.n_test, seed=args.split_seed)
-    shape = tuple(task.metadata.get("shape") or (task.dim,))
-    if getattr(args, "loss", "mse") == "cross_entropy" and not task.is_classification:
-        raise InputError(
-            f"--loss cross_entropy needs class labels; {args.dataset!r} has real-valued targets "
-            "(use --loss mse)"
-        )
-    return shape, task
-
-
 def check_plot(args) -> None:
     """``--plot``: a writable path with an image extension, checked before any training."""
     if args.plot:
@@ -123,94 +105,37 @@ def check_plot(args) -> None:
         check_plot_path(args.plot, "--plot")
 
 
-def _parse(arch_spec: str, input_shape, task):
-    """The architecture for the task's inputs and outputs: sizes bounded and the weights' memory
-    checked (:func:`~ibcomplexity.hypotheses.networks.parse_arch`), before any training."""
-    from ibcomplexity.hypotheses.networks import parse_arch
-
-    return parse_arch(arch_spec, input_shape=input_shape, outputs=task.classes)
-
-
-def _train(args, arch, task, progress):
-    import jax
-
-    from ibcomplexity.hypotheses.training import DEFAULT_FIT_THRESHOLD, train_hypotheses
-
-    threshold = DEFAULT_FIT_THRESHOLD if args.fit_threshold is None else args.fit_threshold
-    t0 = time.perf_counter()
-    res = train_hypotheses(
-        jax.random.key(args.seed),
-        arch,
-        task,
-        num=args.samples,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        weight_decay=args.weight_decay,
-        loss=args.loss,
-        chunk=args.chunk,
-        fit_threshold=threshold,
-        progress=progress,
-    )
-    return arch, res, time.perf_counter() - t0
-
-
-def _training_summary(arch, res, seconds: float) -> dict[str, Any]:
-    """Training outcome; the test statistics are over the networks that fit (``None`` if none)."""
-    fit = res.fits
-    # float64, as the estimate and the provided bias read them (a float32 median of an even count
-    # rounds the mean of the middle two differently)
-    mse, acc = res.test_mse[fit].astype(np.float64), res.test_accuracy[fit].astype(np.float64)
-    return {
-        "arch": arch.spec,
-        "parameters": int(arch.num_parameters),
-        "networks": res.num,
-        "fit": res.num_fit,
-        "fit_threshold": res.fit_threshold,
-        "train_mse_median": float(np.median(res.train_mse)),
-        "test_mse_fit": None
-        if not fit.any()
-        else {
-            "median": float(np.median(mse)),
-            "mean": float(np.mean(mse)),
-            "min": float(np.min(mse)),
-            "max": float(np.max(mse)),
-        },
-        "test_accuracy_fit": None
-        if not fit.any()
-        else {"mean": float(np.mean(acc)), "sd": float(np.std(acc))},
-        "seconds": seconds,
-        "networks_per_second": res.num / seconds if seconds > 0 else None,
-        "config": {
-            "epochs": res.config.epochs,
-            "batch_size": res.config.batch_size,
-            "lr": res.config.lr,
-            "optimizer": res.config.optimizer,
-            "weight_decay": res.config.weight_decay,
-            "loss": res.config.loss,
-        },
-    }
-
-
 def cmd_nn(args) -> int:
+    """``ibc nn``: checks, then :func:`~ibcomplexity.workflows.nn_space_estimate`, rendered."""
     from ibcomplexity.cli._output import make_console, print_json, progress
     from ibcomplexity.distributions.generalized_chi2 import GeneralizedChiSquare
-    from ibcomplexity.estimate import estimate_bits
-    from ibcomplexity.estimate.provided import check_fits
+    from ibcomplexity.workflows import nn_space_estimate
 
     # the options were range-checked by ibc's main (--samples >= 20, --bootstrap >= 0, ...)
     check_plot(args)
-    shape, task = _task_and_data(args)
-    arch = _parse(args.arch, shape, task)
     with progress(not args.quiet) as pf:
-        arch, res, seconds = _train(args, arch, task, pf("training networks"))
-    check_fits(res)
-    losses = res.test_mse_fit.astype(np.float64)
-    est = estimate_bits(losses, args.target_mse, bootstrap=args.bootstrap, seed=args.seed)
-    summary = _training_summary(arch, res, seconds)
-    if not task.is_classification:
-        summary["test_accuracy_fit"] = None  # argmax accuracy means nothing for real targets
+        result = nn_space_estimate(
+            args.dataset,
+            arch=args.arch,
+            target_mse=args.target_mse,
+            samples=args.samples,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            split_seed=args.split_seed,
+            seed=args.seed,
+            optimizer=args.optimizer,
+            weight_decay=args.weight_decay,
+            loss=args.loss,
+            chunk=args.chunk,
+            fit_threshold=args.fit_threshold,
+            bootstrap=args.bootstrap,
+            progress=pf,
+        )
+    est, summary, res, losses = result.estimate, result.training, result.trained, result.losses
+    inputs = result.inputs
     if args.plot:
         from ibcomplexity.cli._estimate_text import headline_text
         from ibcomplexity.plots import plot_loss_distribution
@@ -226,35 +151,16 @@ def cmd_nn(args) -> int:
             target=args.target_mse,
             losses=losses,
             models=models,
-            title=f"{arch.spec} on {task.name}: {res.num_fit} of {res.num} networks fit",
+            title=f"{result.arch.spec} on {inputs['dataset']}: {res.num_fit} of {res.num} "
+            "networks fit",
             bits_label=f"target {args.target_mse:g}: {headline_text(est)} bits ({est.regime})",
         )
-    payload = {
-        "bits": est.as_dict()["bits"],
-        "ci_bits": est.as_dict()["ci_bits"],
-        "regime": est.regime,
-        "resolvable_bits": est.resolvable_bits,
-        "training": summary,
-        "estimate": est.as_dict(),
-        "loss": "per-entry test MSE on "
-        + ("one-hot" if task.is_classification else "real-valued")
-        + " targets (networks that fit the training data)",
-        "inputs": {
-            "dataset": task.name,
-            "n_train": task.n_train,
-            "n_test": task.n_test,
-            "classes": task.classes,
-            "target_mse": args.target_mse,
-            "split_seed": args.split_seed,
-            "seed": args.seed,
-        },
-        "plot": args.plot,
-    }
+    payload = {**result.as_dict(), "plot": args.plot}
     if args.json:
         print_json(payload)
         return 0
     console = make_console()
-    console.print(_nn_table(summary, est, task, args))
+    console.print(_nn_table(summary, est, inputs, args))
     if est.message:
         console.print(f"notes: {est.message}", highlight=False)
     if args.plot:
@@ -262,12 +168,14 @@ def cmd_nn(args) -> int:
     return 0
 
 
-def _nn_table(summary, est, task, args):
+def _nn_table(summary, est, inputs, args):
     from rich.table import Table
 
     from ibcomplexity.cli._estimate_text import estimate_rows
 
-    t = Table(title=f"Inductive bias within {summary['arch']} on {task.name}", header_style="bold")
+    t = Table(
+        title=f"Inductive bias within {summary['arch']} on {inputs['dataset']}", header_style="bold"
+    )
     t.add_column("quantity")
     t.add_column("value", justify="right")
     for label, value in estimate_rows(est):
@@ -291,7 +199,9 @@ def _nn_table(summary, est, task, args):
     t.add_row(
         "time", f"{summary['seconds']:.1f} s ({summary['networks_per_second']:.3g} networks/s)"
     )
-    t.add_row("task", f"{task.name}: n_train={task.n_train}, n_test={task.n_test}")
+    t.add_row(
+        "task", f"{inputs['dataset']}: n_train={inputs['n_train']}, n_test={inputs['n_test']}"
+    )
     t.add_row("seeds", f"split {args.split_seed} (the task), networks {args.seed}")
     return t
 
@@ -323,15 +233,24 @@ def cmd_compare(args) -> int:
         hint="use a smaller --n-train or --n-test",
     )
     from ibcomplexity.cli._checks import kernel_option
+    from ibcomplexity.hypotheses.networks import parse_arch
+    from ibcomplexity.workflows.nn_space import nn_task, train_space, training_summary
 
     kernel = kernel_option(args)
-    shape, task = _task_and_data(args)
+    shape, task = nn_task(
+        args.dataset,
+        n_train=args.n_train,
+        n_test=args.n_test,
+        split_seed=args.split_seed,
+        loss=getattr(args, "loss", "mse"),
+    )
     if not task.is_classification:
         raise InputError(
             f"ibc compare measures provided bits in the classification base spaces; "
             f"{args.dataset!r} has real-valued targets (use ibc nn on it)"
         )
-    archs = [_parse(spec, shape, task) for spec in args.arch]  # all of them before any training
+    # every architecture parsed (sizes bounded, weights' memory checked) before any training
+    archs = [parse_arch(spec, input_shape=shape, outputs=task.classes) for spec in args.arch]
     posterior = gp_posterior(GPSpace(kernel=kernel), task)
     trained, rows = [], []
     with progress(not args.quiet) as pf:
@@ -339,7 +258,21 @@ def cmd_compare(args) -> int:
             task.x_train, task.labels_train, seed=args.split_seed, dataset=task.name
         )
         for spec, arch in zip(args.arch, archs, strict=True):
-            arch, res, seconds = _train(args, arch, task, pf(f"training {spec}"))
+            res, seconds = train_space(
+                arch,
+                task,
+                seed=args.seed,
+                samples=args.samples,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                lr=args.lr,
+                optimizer=args.optimizer,
+                weight_decay=args.weight_decay,
+                loss=args.loss,
+                chunk=args.chunk,
+                fit_threshold=args.fit_threshold,
+                progress=pf(f"training {spec}"),
+            )
             check_fits(res)
             trained.append(res)
             p = provided_bias(
@@ -348,7 +281,7 @@ def cmd_compare(args) -> int:
             rows.append(
                 {
                     "arch": arch.spec,
-                    "training": _training_summary(arch, res, seconds),
+                    "training": training_summary(arch, res, seconds),
                     "provided": p.as_dict(),
                 }
             )

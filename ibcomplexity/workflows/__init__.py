@@ -8,9 +8,19 @@ CLI): each function loads its data once, runs the measures and returns a frozen 
   bias of one task, side by side.
 - :func:`gp_space_estimate` (``ibc kernel``): the exact, and optionally sampled, inductive bias of
   one GP/kernel space.
+- :func:`nn_space_estimate` (``ibc nn``): the bits within one network space, from trained
+  networks' test losses.
 """
 
 from ibcomplexity.workflows.estimate import TaskEstimate, estimate_task
 from ibcomplexity.workflows.gp_space import GPSpaceEstimate, gp_space_estimate
+from ibcomplexity.workflows.nn_space import NNSpaceEstimate, nn_space_estimate
 
-__all__ = ["GPSpaceEstimate", "TaskEstimate", "estimate_task", "gp_space_estimate"]
+__all__ = [
+    "GPSpaceEstimate",
+    "NNSpaceEstimate",
+    "TaskEstimate",
+    "estimate_task",
+    "gp_space_estimate",
+    "nn_space_estimate",
+]
