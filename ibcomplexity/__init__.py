@@ -4,7 +4,9 @@ The curated public API, by use (each name also lives in the subpackage that owns
 
 - **The main job:** :func:`estimate_task` -> :class:`TaskEstimate` (what ``ibc estimate`` does);
   one GP space: :func:`gp_space_estimate` -> :class:`GPSpaceEstimate` (``ibc kernel``); one
-  network space: :func:`nn_space_estimate` -> :class:`NNSpaceEstimate` (``ibc nn``).
+  network space: :func:`nn_space_estimate` -> :class:`NNSpaceEstimate` (``ibc nn``); the bias
+  architectures provide: :func:`compare_architectures` -> :class:`ArchitectureComparison`
+  (``ibc compare``).
 - **The model-agnostic bound** (Boopathy et al., ICML 2023): :func:`classification_bound`,
   :func:`bound_from_statistics`, :func:`general_bound`, :func:`rl_bound`, :func:`cartpole_bound`,
   :func:`meta_learning_bound`, :func:`product_bound` (with :class:`ClassificationTask`),
@@ -49,6 +51,8 @@ _LAZY = {
     "GPSpaceEstimate": "ibcomplexity.workflows",
     "nn_space_estimate": "ibcomplexity.workflows",
     "NNSpaceEstimate": "ibcomplexity.workflows",
+    "compare_architectures": "ibcomplexity.workflows",
+    "ArchitectureComparison": "ibcomplexity.workflows",
     # the model-agnostic bound
     "CONVENTIONS": "ibcomplexity.bound",
     "DEFAULT_CONVENTION": "ibcomplexity.bound",
@@ -103,6 +107,8 @@ __all__ = [
     "GPSpaceEstimate",
     "nn_space_estimate",
     "NNSpaceEstimate",
+    "compare_architectures",
+    "ArchitectureComparison",
     "CONVENTIONS",
     "DEFAULT_CONVENTION",
     "Convention",
@@ -199,9 +205,11 @@ if TYPE_CHECKING:  # static checkers and IDEs see the names eagerly
         load_task,
     )
     from ibcomplexity.workflows import (
+        ArchitectureComparison,
         GPSpaceEstimate,
         NNSpaceEstimate,
         TaskEstimate,
+        compare_architectures,
         estimate_task,
         gp_space_estimate,
         nn_space_estimate,

@@ -21,6 +21,8 @@ PUBLIC = {
     "GPSpaceEstimate": "ibcomplexity.workflows.gp_space",
     "nn_space_estimate": "ibcomplexity.workflows.nn_space",
     "NNSpaceEstimate": "ibcomplexity.workflows.nn_space",
+    "compare_architectures": "ibcomplexity.workflows.compare",
+    "ArchitectureComparison": "ibcomplexity.workflows.compare",
     "CONVENTIONS": None,
     "DEFAULT_CONVENTION": None,
     "Convention": "ibcomplexity.bound._convention",

@@ -207,19 +207,11 @@ def _nn_table(summary, est, inputs, args):
 
 
 def cmd_compare(args) -> int:
-
+    """Render :func:`ibcomplexity.workflows.compare_architectures` (table, JSON, plot)."""
+    from ibcomplexity.cli._checks import kernel_option
     from ibcomplexity.cli._output import print_json, progress
-    from ibcomplexity.estimate.exact import loss_distribution
-    from ibcomplexity.estimate.provided import (
-        PROVIDED_DEFINITION,
-        check_fits,
-        provided_bias,
-        provided_difference,
-        suggested_prior_scale,
-    )
-    from ibcomplexity.hypotheses import GPSpace, gp_posterior
     from ibcomplexity.hypotheses.gp import check_posterior_memory
-    from ibcomplexity.stats import task_statistics
+    from ibcomplexity.workflows.compare import compare_architectures
 
     if len(set(args.arch)) != len(args.arch):
         raise InputError(f"--arch given twice: {args.arch}")
@@ -232,110 +224,38 @@ def cmd_compare(args) -> int:
         what=f"the base GP posterior on --n-train {args.n_train} and --n-test {args.n_test}",
         hint="use a smaller --n-train or --n-test",
     )
-    from ibcomplexity.cli._checks import kernel_option
-    from ibcomplexity.hypotheses.networks import parse_arch
-    from ibcomplexity.workflows.nn_space import nn_task, train_space, training_summary
-
     kernel = kernel_option(args)
-    shape, task = nn_task(
-        args.dataset,
-        n_train=args.n_train,
-        n_test=args.n_test,
-        split_seed=args.split_seed,
-        loss=getattr(args, "loss", "mse"),
-    )
-    if not task.is_classification:
-        raise InputError(
-            f"ibc compare measures provided bits in the classification base spaces; "
-            f"{args.dataset!r} has real-valued targets (use ibc nn on it)"
-        )
-    # every architecture parsed (sizes bounded, weights' memory checked) before any training
-    archs = [parse_arch(spec, input_shape=shape, outputs=task.classes) for spec in args.arch]
-    posterior = gp_posterior(GPSpace(kernel=kernel), task)
-    trained, rows = [], []
     with progress(not args.quiet) as pf:
-        stats = task_statistics(
-            task.x_train, task.labels_train, seed=args.split_seed, dataset=task.name
-        )
-        for spec, arch in zip(args.arch, archs, strict=True):
-            res, seconds = train_space(
-                arch,
-                task,
-                seed=args.seed,
-                samples=args.samples,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
-                lr=args.lr,
-                optimizer=args.optimizer,
-                weight_decay=args.weight_decay,
-                loss=args.loss,
-                chunk=args.chunk,
-                fit_threshold=args.fit_threshold,
-                progress=pf(f"training {spec}"),
-            )
-            check_fits(res)
-            trained.append(res)
-            p = provided_bias(
-                res, posterior=posterior, statistics=stats, prior_scale=args.base_scale
-            )
-            rows.append(
-                {
-                    "arch": arch.spec,
-                    "training": training_summary(arch, res, seconds),
-                    "provided": p.as_dict(),
-                }
-            )
-    differences = [
-        provided_difference(
-            res,
-            trained[0],
-            posterior=posterior,
-            statistics=stats,
+        result = compare_architectures(
+            args.dataset,
+            args.arch,
+            samples=args.samples,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            kernel=kernel,
+            base_scale=args.base_scale,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            split_seed=args.split_seed,
             seed=args.seed,
-            prior_scale=args.base_scale,
+            optimizer=args.optimizer,
+            weight_decay=args.weight_decay,
+            loss=args.loss,
+            chunk=args.chunk,
+            fit_threshold=args.fit_threshold,
+            progress=pf,
         )
-        for res in trained[1:]
-    ]
-    base_dist = loss_distribution(posterior, prior_scale=args.base_scale)
-    saturated = [r["arch"] for r in rows if r["provided"]["saturated"]]
-    remedy = None
-    if saturated:
-        scale = suggested_prior_scale(posterior, [r["provided"]["achieved_test_mse"] for r in rows])
-        remedy = {
-            "base_scale": scale * args.base_scale,
-            "why": "the GP base space reaches the errors of "
-            + ", ".join(saturated)
-            + " with probability >= 0.99; at this prior scale its mean test MSE equals the worst "
-            "architecture's",
-            "command": _with_option(
-                getattr(args, "argv", None) or ["compare", *(f"--arch={a}" for a in args.arch)],
-                "--base-scale",
-                f"{scale * args.base_scale:g}",
-            ),
-        }
-    payload = {
-        "definition": PROVIDED_DEFINITION,
-        "architectures": rows,
-        "differences_vs_first": [d.as_dict() for d in differences],
-        "base_gp": {
-            "kernel": posterior.kernel.spec,
-            "prior_scale": args.base_scale,
-            "mean_test_mse": float(base_dist.mean),
-            "n_train": task.n_train,
-            "n_test": task.n_test,
-            "saturated": saturated,
-            "remedy": remedy,
-        },
-        "bound_statistics": stats.as_dict(),
-        "inputs": {
-            "dataset": task.name,
-            "split_seed": args.split_seed,
-            "seed": args.seed,
-            "samples": args.samples,
-            "argv": getattr(args, "argv", None),
-        },
-        "plot": args.plot,
-    }
+    payload = result.as_dict()
+    rows = payload["architectures"]
+    remedy = payload["base_gp"]["remedy"]
+    if remedy is not None:
+        argv = getattr(args, "argv", None) or ["compare", *(f"--arch={a}" for a in args.arch)]
+        remedy = dict(remedy)
+        remedy["command"] = _with_option(argv, "--base-scale", f"{remedy['base_scale']:g}")
+        payload["base_gp"]["remedy"] = remedy
+    payload["inputs"]["argv"] = getattr(args, "argv", None)
+    payload["plot"] = args.plot
     if args.plot:
         from ibcomplexity.plots import plot_bars
 
@@ -348,12 +268,12 @@ def cmd_compare(args) -> int:
                     r["provided"]["bound_log10_bits"] for r in rows
                 ],
             },
-            title=f"Inductive bias provided by each architecture on {task.name}",
+            title=f"Inductive bias provided by each architecture on {payload['inputs']['dataset']}",
         )
     if args.json:
         print_json(payload)
         return 0
-    _print_compare(rows, differences, payload, args)
+    _print_compare(rows, result.differences, payload, args)
     return 0
 
 

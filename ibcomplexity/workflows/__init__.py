@@ -10,16 +10,21 @@ CLI): each function loads its data once, runs the measures and returns a frozen 
   one GP/kernel space.
 - :func:`nn_space_estimate` (``ibc nn``): the bits within one network space, from trained
   networks' test losses.
+- :func:`compare_architectures` (``ibc compare``): the inductive bias each architecture provides,
+  measured in a fixed base space, with paired differences.
 """
 
+from ibcomplexity.workflows.compare import ArchitectureComparison, compare_architectures
 from ibcomplexity.workflows.estimate import TaskEstimate, estimate_task
 from ibcomplexity.workflows.gp_space import GPSpaceEstimate, gp_space_estimate
 from ibcomplexity.workflows.nn_space import NNSpaceEstimate, nn_space_estimate
 
 __all__ = [
+    "ArchitectureComparison",
     "GPSpaceEstimate",
     "NNSpaceEstimate",
     "TaskEstimate",
+    "compare_architectures",
     "estimate_task",
     "gp_space_estimate",
     "nn_space_estimate",
