@@ -1,6 +1,6 @@
 """Reproduce the model-agnostic bound figures of Boopathy et al. (ICML 2023) from the data cards.
 
-Every number comes from the library (``ibcomplexity.tasks.bound_from_card``,
+Every number comes from the library (``ibcomplexity.workflows.bound_from_card``,
 ``product_bound_from_cards``); nothing is re-derived here. Each figure is computed in the paper's
 ``reference`` convention and in the library's default ``integer-degree`` convention wherever the
 convention applies (the RL / cart-pole torus form has a single form, so it has one value).
@@ -41,7 +41,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ibcomplexity._numerics import format_log10
 from ibcomplexity.results import BoundResult
-from ibcomplexity.tasks import bound_from_card, load_card, product_bound_from_cards
+from ibcomplexity.tasks import load_card
+from ibcomplexity.workflows import bound_from_card, product_bound_from_cards
 
 CONVENTIONS = ("reference", "integer-degree")
 CONVENTION_LABEL = {

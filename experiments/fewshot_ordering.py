@@ -7,7 +7,7 @@ the 20 standard one-shot runs (``all_runs.zip``). Pixels: strokes 1, background 
 (``ibcomplexity.tasks.omniglot``).
 
 (A) The model-agnostic bound (Boopathy et al., ICML 2023; method.md 1.3) with statistics from
-    the data (``ibcomplexity.tasks.fewshot.meta_statistics``): m0 = mean per-alphabet
+    the data (``ibcomplexity.workflows.fewshot.meta_statistics``): m0 = mean per-alphabet
     Levina-Bickel MLE (k = 5), m1 = MLE on
     all images, R = max norm, delta = exact min distance between different characters,
     n = sum_a C(c_a, W) 20^W; eps = 0.01 (the paper's). Compared with the classification bound
@@ -52,15 +52,15 @@ from _results import write_csv
 
 from ibcomplexity.bound import classification_bound, meta_learning_bound
 from ibcomplexity.hypotheses import GPSpace, Kernel
-from ibcomplexity.tasks.fewshot import (
-    episode_loss_laws,
-    meta_statistics,
-)
 from ibcomplexity.tasks.omniglot import (
     classification_episodes,
     load_omniglot,
     load_one_shot_runs,
     sample_episodes,
+)
+from ibcomplexity.workflows.fewshot import (
+    episode_loss_laws,
+    meta_statistics,
 )
 
 REPO = Path(__file__).resolve().parents[1]

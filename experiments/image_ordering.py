@@ -55,7 +55,8 @@ from ibcomplexity.bound import classification_bound
 from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
 from ibcomplexity.hypotheses import GPSpace, Kernel, gp_posterior
 from ibcomplexity.stats import task_statistics
-from ibcomplexity.tasks import bound_from_card, load_card, load_dataset, make_regression_task
+from ibcomplexity.tasks import load_card, load_dataset, make_regression_task
+from ibcomplexity.workflows import bound_from_card
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"

@@ -57,7 +57,7 @@ from ibcomplexity.bound import rl_bound
 from ibcomplexity.estimate import inductive_bias_from_posterior
 from ibcomplexity.hypotheses import GPSpace, Kernel, gp_posterior
 from ibcomplexity.tasks import load_task
-from ibcomplexity.tasks.mdp import rl_bound_inputs
+from ibcomplexity.workflows.rl import rl_bound_inputs
 
 HISTORIES = (1, 2, 3, 4, 5)
 OBS = ("full", "positions")

@@ -20,6 +20,7 @@ __all__ = [
     "check_int",
     "check_positive",
     "check_probability",
+    "check_target_error",
     "show_value",
 ]
 
@@ -117,6 +118,17 @@ def check_error_rate(name: str, value) -> float:
             f"{name} must be an error rate strictly between 0 and 1, got {show_value(value)}"
         )
     return v
+
+
+def check_target_error(value, *, rate: bool, option: str = "--target-error") -> None:
+    """``--target-error``: an error rate in (0, 1) for classification and meta-learning; any
+    finite positive number for a regression (RL) source, whose target is a regression error."""
+    if value is None:
+        return
+    if rate:
+        check_error_rate(option, value)
+    else:
+        check_positive(f"{option} (a regression target error)", value)
 
 
 def check_finite_array(name: str, x) -> np.ndarray:

@@ -42,7 +42,7 @@ PUBLIC = {
     "load_dataset": "ibcomplexity.tasks.datasets",
     "load_task": "ibcomplexity.tasks.task",
     "load_card": "ibcomplexity.tasks.cards",
-    "bound_from_card": "ibcomplexity.tasks.cards",
+    "bound_from_card": "ibcomplexity.workflows.cards",
     "task_statistics": "ibcomplexity.stats.task",
     "TaskStatistics": "ibcomplexity.results",
     "IntrinsicDimension": "ibcomplexity.results",

@@ -1,5 +1,6 @@
-"""Every ``from ibcomplexity... import name`` in the package resolves, the lazy ones inside
-functions included (a moved or renamed helper otherwise fails only when that branch runs)."""
+"""Every ``from ibcomplexity... import name`` in the package, the experiments and the benchmarks
+resolves, the lazy ones inside functions included (a moved or renamed helper otherwise fails only
+when that branch runs)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ PKG = Path(__file__).resolve().parents[1] / "ibcomplexity"
 
 
 def _imports():
-    for path in sorted(PKG.rglob("*.py")):
+    root = PKG.parent
+    paths = [*PKG.rglob("*.py"), *(root / "experiments").rglob("*.py")]
+    for path in sorted([*paths, *(root / "benchmarks").rglob("*.py")]):
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ibcomplexity"):

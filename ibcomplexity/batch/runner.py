@@ -561,7 +561,8 @@ def _unit_rows(job, unit, arrays, ctx, seconds, devices):
 
 def _card_rows(job: Job, devices: int) -> list[dict[str, Any]]:
     """One row per (card task, target error): the model-agnostic bound from the card."""
-    from ibcomplexity.tasks.cards import bound_from_card, load_card
+    from ibcomplexity.tasks.cards import load_card
+    from ibcomplexity.workflows.cards import bound_from_card
 
     rows = []
     for c in job.cards:

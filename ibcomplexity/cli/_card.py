@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from ibcomplexity.cli._output import make_console, print_json, progress
-
-
-def build_card(args, progress_factory):
-    from ibcomplexity.tasks.card_builder import card_from_spec
-
-    return card_from_spec(
-        args.dataset,
-        seed=args.seed,
-        k=args.k,
-        num_queries=args.num_queries,
-        delta_method=args.delta_method.replace("-", "_"),
-        target_error=getattr(args, "target_error", None),
-        n_train=getattr(args, "n_train", None),
-        progress=progress_factory("statistics"),
-    )
 
 
 def card_table(card):
@@ -41,54 +25,51 @@ def card_table(card):
     return t
 
 
-def card_payload(card) -> dict[str, Any]:
-    """A JSON-ready view of a card (:meth:`~ibcomplexity.tasks.cards.Card.as_dict`)."""
-    return card.as_dict()
-
-
 def cmd_card(args) -> int:
     """``ibc card --dataset SPEC``: a Markdown data card (YAML front matter) on stdout."""
     import sys
 
-    from ibcomplexity._validation import check_error_rate, check_positive
-    from ibcomplexity.tasks import is_task_source
-    from ibcomplexity.tasks.card_builder import card_markdown
-    from ibcomplexity.tasks.cards import bound_from_card
+    from ibcomplexity.workflows.task_bound import computed_card
 
-    if args.target_error is not None:  # a rate for classification, a regression error for RL
-        if is_task_source(args.dataset):
-            check_positive("--target-error (a regression target error)", args.target_error)
-        else:
-            check_error_rate("--target-error", args.target_error)
     with progress(not args.quiet) as pf:
-        card = build_card(args, pf)
-    bound = bound_from_card(card, convention=args.convention)
+        r = computed_card(
+            args.dataset,
+            target_error=args.target_error,
+            convention=args.convention,
+            seed=args.seed,
+            k=args.k,
+            num_queries=args.num_queries,
+            delta_method=args.delta_method,
+            n_train=args.n_train,
+            progress=pf,
+        )
     if args.json:
-        print_json({**card_payload(card), "bound": bound.as_dict()})
+        print_json(r)
     else:
-        sys.stdout.write(card_markdown(card, bound=bound))
+        sys.stdout.write(r.markdown())
     return 0
 
 
 def source_stats(args) -> int:
     """``ibc stats`` on a regression source: the rl card's statistics."""
+    from ibcomplexity.workflows.task_bound import computed_card
+
     with progress(not args.quiet) as pf:
-        card = build_card(args, pf)
+        card = computed_card(
+            args.dataset,
+            target_error=getattr(args, "target_error", None),
+            seed=args.seed,
+            k=args.k,
+            num_queries=args.num_queries,
+            delta_method=args.delta_method,
+            n_train=getattr(args, "n_train", None),
+            progress=pf,
+        ).card
     if args.json:
-        print_json(card_payload(card))
+        print_json(card)
     else:
         make_console().print(card_table(card))
     return 0
-
-
-def source_bound(args):
-    """``ibc bound`` on a regression source: the RL form from the computed card."""
-    from ibcomplexity.tasks.cards import bound_from_card
-
-    with progress(not args.quiet) as pf:
-        card = build_card(args, pf)
-    result = bound_from_card(card, target_error=args.target_error, unit=args.unit)
-    return card, result, card_table(card)
 
 
 def add_card_parser(sub, *, common, add_stats_options, dataset_help: str) -> None:

@@ -64,19 +64,6 @@ def check_options(args) -> None:
         check_pixels(args.size, args.size, "--size")
 
 
-def check_target_error(value, *, rate: bool, option: str = "--target-error") -> None:
-    """``--target-error``: an error rate in (0, 1) for classification and meta-learning; any
-    finite positive number for a regression (RL) source, whose target is a regression error."""
-    from ibcomplexity._validation import check_error_rate, check_positive
-
-    if value is None:
-        return
-    if rate:
-        check_error_rate(option, value)
-    else:
-        check_positive(f"{option} (a regression target error)", value)
-
-
 def check_gp_memory(args) -> None:
     """The exact GP posterior's float64 arrays for --n-train and --n-test, before any data."""
     from ibcomplexity.hypotheses.gp import check_posterior_memory

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ibcomplexity._validation import InputError
-from ibcomplexity.cli._checks import check_target_error
 from ibcomplexity.cli._output import fmt, make_console, print_json, progress
 
+#: ``--target-error`` default of a bound from data (the library's
+#: ``workflows.task_bound.DEFAULT_DATASET_TARGET_ERROR``; kept here so parsing imports no JAX).
 DEFAULT_DATASET_TARGET_ERROR = 0.01
 
 
@@ -81,19 +82,15 @@ def add_stats_options(p: argparse.ArgumentParser) -> None:
 
 
 def compute_stats(args, progress_factory):
-    from ibcomplexity.stats import task_statistics
-    from ibcomplexity.tasks import load_dataset
+    from ibcomplexity.workflows.task_bound import dataset_statistics
 
-    data = load_dataset(args.dataset)
-    return task_statistics(
-        data.x,
-        data.y,
+    return dataset_statistics(
+        args.dataset,
         seed=args.seed,
         k=args.k,
         num_queries=args.num_queries,
-        delta_method=args.delta_method.replace("-", "_"),
-        dataset=data.name,
-        progress=progress_factory("statistics"),
+        delta_method=args.delta_method,
+        progress=progress_factory,
     )
 
 
@@ -139,81 +136,41 @@ def _parse_overrides(items: Sequence[str]) -> dict[str, Any]:
 
 
 def cmd_bound(args) -> int:
-    from ibcomplexity.bound import classification_bound
-    from ibcomplexity.tasks.cards import bound_from_card, load_card, product_bound_from_cards
+    """Render :func:`ibcomplexity.workflows.task_bound` (tables or JSON)."""
+    from ibcomplexity.workflows.task_bound import task_bound
 
     if (args.card is None) == (args.dataset is None):
         raise InputError("give exactly one of --card NAME_OR_PATH or --dataset SPEC")
-    payload: dict[str, Any] = {}
-    stats = None
-    if args.card is not None:
-        card = load_card(args.card)
-        check_target_error(
-            args.target_error, rate=bool(args.product_with) or card.task not in ("rl", "cartpole")
-        )
-        if args.set:
-            card = card.with_statistics(**_parse_overrides(args.set))
-        if args.product_with:
-            other = load_card(args.product_with)
-            if args.target_error is not None:
-                card = card.with_statistics(target_error=args.target_error)
-            result = product_bound_from_cards(
-                card, other, convention=args.convention, unit=args.unit
-            )
-            title = f"Model-agnostic bound: product task {card.name} x {other.name}"
-        else:
-            result = bound_from_card(
-                card, target_error=args.target_error, convention=args.convention, unit=args.unit
-            )
-            title = f"Model-agnostic bound: {card.title}"
-        payload["source"] = {
-            "card": card.name,
-            "path": card.path,
-            "provenance": dict(card.provenance),
-        }
-        if card.reference:
-            payload["source"]["reference"] = dict(card.reference)
-    elif is_source(args.dataset):
-        if args.set or args.product_with:
-            raise InputError("--set and --product-with apply to --card only")
-        check_target_error(args.target_error, rate=False)
-        from ibcomplexity.cli._card import card_payload, source_bound
-
-        card, result, table = source_bound(args)
-        title = f"Model-agnostic bound (RL form): {args.dataset}"
-        payload["source"] = {"dataset": args.dataset}
-        payload["card"] = card_payload(card)
-        if not args.json:
-            make_console().print(table)
-    else:
-        if args.set or args.product_with:
-            raise InputError("--set and --product-with apply to --card only")
-        check_target_error(args.target_error, rate=True)
-        with progress(not args.quiet) as pf:
-            stats = compute_stats(args, pf)
-        eps = DEFAULT_DATASET_TARGET_ERROR if args.target_error is None else args.target_error
-        result = classification_bound(
-            n=stats.n,
-            m=stats.intrinsic_dimension.rounded,
-            radius=stats.radius,
-            delta=stats.resolution.delta,
-            classes=stats.classes,
-            target_error=eps,
+    overrides = _parse_overrides(args.set) if args.set else None
+    with progress(not args.quiet and args.card is None) as pf:
+        r = task_bound(
+            card=args.card,
+            dataset=args.dataset,
+            target_error=args.target_error,
             convention=args.convention,
             unit=args.unit,
+            overrides=overrides,
+            product_with=args.product_with,
+            seed=args.seed,
+            k=args.k,
+            num_queries=args.num_queries,
+            delta_method=args.delta_method,
+            n_train=getattr(args, "n_train", None),
+            progress=pf,
         )
-        title = f"Model-agnostic bound: {stats.dataset}"
-        payload["source"] = {"dataset": stats.dataset}
-        payload["statistics"] = stats.as_dict()
     if args.json:
-        print_json({**result.as_dict(), **payload})
-    else:
-        console = make_console()
-        if stats is not None:
-            console.print(statistics_table(stats))
-        console.print(bound_table(result, title))
-        if result.vacuous:
-            console.print(f"[yellow]{result.message}[/yellow]")
+        print_json(r)
+        return 0
+    console = make_console()
+    if r.card is not None:
+        from ibcomplexity.cli._card import card_table
+
+        console.print(card_table(r.card))
+    if r.statistics is not None:
+        console.print(statistics_table(r.statistics))
+    console.print(bound_table(r.result, r.title))
+    if r.result.vacuous:
+        console.print(f"[yellow]{r.result.message}[/yellow]")
     return 0
 
 
@@ -231,25 +188,13 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_cards(args) -> int:
-    from ibcomplexity.tasks.cards import bound_from_card, card_names, load_card
+    """Render :func:`ibcomplexity.workflows.card_catalogue`."""
+    from ibcomplexity.workflows.cards import card_catalogue
 
-    rows = []
-    for name in card_names():
-        card = load_card(name)
-        r = bound_from_card(card, convention="reference")
-        rows.append(
-            dict(
-                name=name,
-                task=card.task,
-                title=card.title,
-                path=card.path,
-                reference_bits=card.reference.get("bits"),
-                bound_reference_convention=r.formatted(),
-                log10_bits_reference_convention=r.log10_bits,
-            )
-        )
+    catalogue = card_catalogue()
+    rows = catalogue.cards
     if args.json:
-        print_json({"cards": rows})
+        print_json(catalogue)
         return 0
     from rich.table import Table
 

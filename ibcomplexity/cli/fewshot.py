@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ibcomplexity._validation import InputError
-
 
 def add_parser(sub, *, common) -> None:
     from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION
@@ -16,7 +14,7 @@ def add_parser(sub, *, common) -> None:
         help="few-shot meta-learning vs image classification on Omniglot (bound and exact GP)",
         description="Bits of W-way K-shot meta-learning and of image classification on the same "
         "Omniglot pixels: the meta-learning bound with m0, m1, R, delta and n measured on the "
-        "images, and the exact GP episode estimate (see ibcomplexity.tasks.fewshot).",
+        "images, and the exact GP episode estimate (see ibcomplexity.workflows.fewshot).",
     )
     p.add_argument(
         "--data",
@@ -52,76 +50,34 @@ def _bits(x: float) -> str:
 
 
 def cmd_fewshot(args) -> int:
-    from ibcomplexity._json import jsonable
+    """Render :func:`ibcomplexity.workflows.fewshot_analysis` (tables, JSON, plot)."""
     from ibcomplexity._validation import check_error_rate
     from ibcomplexity.cli._output import make_console, print_json, progress
     from ibcomplexity.plots import check_plot_path
-    from ibcomplexity.tasks.fewshot import fewshot_vs_classification, meta_statistics
-    from ibcomplexity.tasks.omniglot import load_omniglot
+    from ibcomplexity.workflows.fewshot import fewshot_analysis
 
     # the counts were range-checked by ibc's main (--ways >= 2, --shots >= 1, ...)
     check_error_rate("--target-error", args.target_error)
     if args.plot:
         check_plot_path(args.plot, "--plot")
-    sources = [s for s in args.data.split(",") if s.strip()]
-    if not sources:
-        raise InputError("--data names no Omniglot source")
-    eps = 1.0 / args.ways if args.target_mse is None else args.target_mse
     with progress(not args.quiet) as pf:
-        step = pf("reading images, statistics, GP episodes") or (lambda done, total: None)
-        step(0, 3)
-        images = load_omniglot(sources, size=args.size)
-        step(1, 3)
-        stats = meta_statistics(
-            images,
-            ways=args.ways,
-            shots=args.shots,
-            target_error=args.target_error,
-            seed=args.seed,
-            convention=args.convention,
-        )
-        step(2, 3)
-        gp = fewshot_vs_classification(
-            images,
+        result = fewshot_analysis(
+            args.data,
             ways=args.ways,
             shots=args.shots,
             queries=args.queries,
             num_episodes=args.episodes,
-            target_mse=eps,
+            target_error=args.target_error,
+            target_mse=args.target_mse,
+            size=args.size,
             seed=args.seed,
             kernel=args.kernel,
+            convention=args.convention,
+            progress=pf,
         )
-        step(3, 3)
-    bounds = {
-        f"{args.ways}-way {args.shots}-shot meta-learning": stats.bound,
-        f"classification, all {len(images.characters)} characters": stats.classification,
-        f"classification, {args.ways} characters of one alphabet": stats.classification_ways,
-    }
-    payload: dict[str, Any] = {
-        "data": sources,
-        "images": {
-            "count": int(images.x.shape[0]),
-            "characters": len(images.characters),
-            "shape": list(images.shape),
-        },
-        "statistics": stats.as_dict(),
-        "gp": {
-            "target_mse": eps,
-            "few_shot": jsonable(gp.few_shot),
-            "classification": jsonable(gp.classification),
-            "extra_bits": gp.extra_bits,
-            "design": {
-                "ways": gp.ways,
-                "shots": gp.shots,
-                "queries": gp.queries,
-                "train_per_class": gp.train_per_class,
-                "episodes": gp.num_episodes,
-                "seed": gp.seed,
-                "kernel": gp.kernel,
-            },
-        },
-        "plot": args.plot,
-    }
+    images, stats, gp, eps = result.images, result.statistics, result.gp, result.target_mse
+    bounds = result.bounds
+    payload: dict[str, Any] = {**result.as_dict(), "plot": args.plot}
     if args.plot:
         from ibcomplexity.plots import plot_bars
 
@@ -143,7 +99,7 @@ def cmd_fewshot(args) -> int:
             log=False,
         )
     if args.json:
-        print_json(jsonable(payload))
+        print_json(payload)
         return 0
     from rich.table import Table
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ibcomplexity.cli._checks import check_gp_memory, check_plot, check_target_error, kernel_option
+from ibcomplexity._validation import check_target_error
+from ibcomplexity.cli._checks import check_gp_memory, check_plot, kernel_option
 from ibcomplexity.cli._output import bits_text, make_console, print_json, progress, write_text
 from ibcomplexity.cli.data import is_source, statistics_table
 

@@ -1,16 +1,16 @@
-"""Tasks: datasets and their specs, data cards."""
+"""Tasks, the data layer: datasets and their specs, loaders, preprocessing, splits, data cards.
+
+Nothing here computes a statistic, a bound or an estimate (those live one layer up: ``stats``,
+``bound``, ``hypotheses``, ``estimate``, and ``workflows`` for the bound from a card, few-shot
+analyses and the RL form's inputs).
+"""
 
 from ibcomplexity.tasks._idx import read_idx, write_idx
-from ibcomplexity.tasks.cards import (
-    Card,
-    bound_from_card,
-    card_names,
-    load_card,
-    product_bound_from_cards,
-)
+from ibcomplexity.tasks.cards import Card, card_names, load_card
 from ibcomplexity.tasks.cifar import load_cifar
 from ibcomplexity.tasks.datasets import (
     Dataset,
+    DatasetSpec,
     dataset_specs_help,
     load_dataset,
     load_digits,
@@ -19,22 +19,12 @@ from ibcomplexity.tasks.datasets import (
     load_npz,
     split_spec,
 )
-from ibcomplexity.tasks.fewshot import (
-    EpisodeInductiveBias,
-    EpisodeLossLaws,
-    FewShotComparison,
-    MetaStatistics,
-    episode_loss_laws,
-    fewshot_vs_classification,
-    meta_statistics,
-)
 from ibcomplexity.tasks.image_folder import load_image_folder
 from ibcomplexity.tasks.mdp import (
     MDPData,
     cartpole_dataset,
     mdp_dataset,
     pendulum_dataset,
-    rl_bound_inputs,
 )
 from ibcomplexity.tasks.omniglot import (
     Episodes,
@@ -58,11 +48,10 @@ from ibcomplexity.tasks.task import is_task_source, load_task
 
 __all__ = [
     "Card",
-    "bound_from_card",
     "card_names",
     "load_card",
-    "product_bound_from_cards",
     "Dataset",
+    "DatasetSpec",
     "dataset_specs_help",
     "load_dataset",
     "load_digits",
@@ -73,24 +62,16 @@ __all__ = [
     "load_image_folder",
     "apply_spec",
     "preprocess",
-    "EpisodeInductiveBias",
-    "EpisodeLossLaws",
     "Episodes",
-    "FewShotComparison",
-    "MetaStatistics",
     "OmniglotImages",
     "classification_episodes",
-    "episode_loss_laws",
-    "fewshot_vs_classification",
     "load_omniglot",
     "load_one_shot_runs",
-    "meta_statistics",
     "sample_episodes",
     "MDPData",
     "cartpole_dataset",
     "mdp_dataset",
     "pendulum_dataset",
-    "rl_bound_inputs",
     "SyntheticProblem",
     "haar_orthogonal",
     "sphere_dataset",

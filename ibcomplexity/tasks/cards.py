@@ -1,5 +1,8 @@
 """Data cards: a task's statistics with their provenance, enough to evaluate the bound without data.
 
+This module reads and validates cards; :func:`ibcomplexity.workflows.bound_from_card` evaluates
+the bound from one.
+
 A card is a YAML file (see ``data_cards/`` in the repository; they are installed with the package)::
 
     name: mnist
@@ -38,24 +41,12 @@ import yaml
 
 from ibcomplexity._limits import check_nesting, check_regular_file, format_bytes
 from ibcomplexity._validation import InputError, check_int, check_positive, check_probability
-from ibcomplexity.bound import (
-    DEFAULT_CONVENTION,
-    ClassificationTask,
-    cartpole_bound,
-    classification_bound,
-    meta_learning_bound,
-    product_bound,
-    rl_bound,
-)
-from ibcomplexity.results import BoundResult
 
 __all__ = [
     "Card",
     "load_card",
     "card_names",
     "card_paths",
-    "bound_from_card",
-    "product_bound_from_cards",
 ]
 
 PROVENANCES = ("paper", "computed")
@@ -175,21 +166,6 @@ class Card:
                 raise InputError(f"card {self.name}: {e}") from None
             prov[key] = {"provenance": "override"}
         return dataclasses.replace(self, statistics=stats, provenance=prov)
-
-    def classification_task(self) -> ClassificationTask:
-        """The card as a :class:`~ibcomplexity.bound.ClassificationTask` (classification only)."""
-        if self.task != "classification":
-            raise InputError(f"card {self.name} is a {self.task} card, not a classification card")
-        s = self.statistics
-        return ClassificationTask(
-            n=s["n"],
-            m=s["m"],
-            radius=s["radius"],
-            delta=s["delta"],
-            classes=s["classes"],
-            target_error=s["target_error"],
-            name=self.name,
-        )
 
 
 def card_paths() -> dict[str, Path]:
@@ -423,75 +399,3 @@ def load_card(name_or_path: str | Path) -> Card:
         raise InputError(f"{path}: {e}" if str(path) not in str(e) else str(e)) from None
     raw = _load_yaml(text, str(path), offset)
     return _parse(raw, str(path))
-
-
-def bound_from_card(
-    card: Card | str,
-    *,
-    target_error: float | None = None,
-    convention: str = DEFAULT_CONVENTION,
-    unit: str = "bits",
-) -> BoundResult:
-    """Evaluate the model-agnostic bound from a card alone (no data needed).
-
-    Args:
-      card: a :class:`Card` or a name/path for :func:`load_card`.
-      target_error: overrides the card's target error.
-      convention: bound convention (ignored by the torus forms, which have a single form).
-      unit: ``"bits"`` or ``"nats"``.
-    """
-    c = load_card(card) if not isinstance(card, Card) else card
-    s = dict(c.statistics)
-    if target_error is not None:
-        s["target_error"] = SCHEMAS[c.task]["target_error"]("target_error", target_error)
-    if c.task == "classification":
-        return classification_bound(
-            n=s["n"],
-            m=s["m"],
-            radius=s["radius"],
-            delta=s["delta"],
-            classes=s["classes"],
-            target_error=s["target_error"],
-            convention=convention,
-            unit=unit,
-        )
-    if c.task == "rl":
-        return rl_bound(
-            obs_dim=s["obs_dim"],
-            action_dim=s["action_dim"],
-            n=s["n"],
-            delta=s["delta"],
-            target_error=s["target_error"],
-            unit=unit,
-        )
-    if c.task == "cartpole":
-        return cartpole_bound(
-            s["observations"], n=s["n"], delta=s["delta"], target_error=s["target_error"], unit=unit
-        )
-    return meta_learning_bound(
-        alphabet_sizes=s["alphabets"],
-        ways=s["ways"],
-        drawers=s["drawers"],
-        m_inner=s["m_inner"],
-        m_outer=s["m_outer"],
-        radius=s["radius"],
-        delta=s["delta"],
-        target_error=s["target_error"],
-        convention=convention,
-        unit=unit,
-    )
-
-
-def product_bound_from_cards(
-    first: Card | str,
-    second: Card | str,
-    *,
-    convention: str = DEFAULT_CONVENTION,
-    unit: str = "bits",
-) -> BoundResult:
-    """The bound for the product task of two classification cards (eps, delta from ``first``)."""
-    a = load_card(first) if not isinstance(first, Card) else first
-    b = load_card(second) if not isinstance(second, Card) else second
-    return product_bound(
-        a.classification_task(), b.classification_task(), convention=convention, unit=unit
-    )

@@ -42,6 +42,7 @@ from ibcomplexity.tasks.dataset import (
 
 __all__ = [
     "Dataset",
+    "DatasetSpec",
     "dataset_specs_help",
     "load_dataset",
     "load_digits",
@@ -382,30 +383,71 @@ def _adapter(table: dict, scheme: str, attr: str) -> Callable:
     return getattr(module, attr)
 
 
-def split_spec(spec: str) -> tuple[str, str, str]:
-    """Split ``"scheme:rest@knobs"`` into ``(scheme, rest, knobs)`` (knobs may be empty).
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset spec, parsed once: ``SCHEME[:REST][@KNOB[=VALUE],...]``.
 
-    The preprocessing suffix starts at the last ``@`` that is followed by a knob name and ``=`` or
-    ``,`` or the end (so ``user@host`` style paths before it survive).
+    Every loader accepts either the string or this object; a workflow parses the user's string
+    once (:meth:`parse`) and passes the object on, so the spec is split in one place and checked
+    with one set of messages.
+
+    Attributes:
+      text: the whole spec, stripped (a loaded dataset's or task's ``name``).
+      scheme: the text before the first ``:`` (``digits``, ``mnist``, ``cartpole``, ...).
+      rest: the text after it, less the preprocessing suffix (``""`` when there is none).
+      knobs: the preprocessing suffix after the last ``@`` (``""`` when there is none); an
+        ``@`` followed by a path separator belongs to a path, not to a suffix.
     """
-    if not isinstance(spec, str):
-        raise InputError(f"dataset spec must be a string such as 'digits', got {spec!r}")
-    spec = spec.strip()
-    base, at, knobs = spec.rpartition("@")
-    if not at:
-        base, knobs = spec, ""
-    elif "/" in knobs or "\\" in knobs:
-        base, knobs = spec, ""  # an '@' inside a path, not a preprocessing suffix
-    scheme, _, rest = base.partition(":")
-    return scheme.strip(), rest, knobs.strip()
+
+    text: str
+    scheme: str
+    rest: str
+    knobs: str
+
+    @classmethod
+    def parse(cls, spec: str | DatasetSpec) -> DatasetSpec:
+        """The parsed spec (an already parsed one is returned as is)."""
+        if isinstance(spec, DatasetSpec):
+            return spec
+        if not isinstance(spec, str):
+            raise InputError(f"dataset spec must be a string such as 'digits', got {spec!r}")
+        text = spec.strip()
+        base, at, knobs = text.rpartition("@")
+        if not at:
+            base, knobs = text, ""
+        elif "/" in knobs or "\\" in knobs:
+            base, knobs = text, ""  # an '@' inside a path, not a preprocessing suffix
+        scheme, _, rest = base.partition(":")
+        return cls(text=text, scheme=scheme.strip(), rest=rest, knobs=knobs.strip())
+
+    @property
+    def base(self) -> str:
+        """The spec without its preprocessing suffix."""
+        if not self.knobs:
+            return self.text
+        return self.text[: len(self.text) - len(self.knobs) - 1].rstrip()
+
+    @property
+    def is_task_source(self) -> bool:
+        """Whether the spec names a regression source (real-valued targets), not a dataset."""
+        return self.scheme in _TASK_SOURCES
+
+    def __str__(self) -> str:
+        return self.text
 
 
-def is_task_source(spec: str) -> bool:
+def split_spec(spec: str | DatasetSpec) -> tuple[str, str, str]:
+    """``(scheme, rest, knobs)`` of a spec (:meth:`DatasetSpec.parse`; knobs may be empty)."""
+    s = DatasetSpec.parse(spec)
+    return s.scheme, s.rest, s.knobs
+
+
+def is_task_source(spec: str | DatasetSpec) -> bool:
     """Whether ``spec`` names a regression source (real-valued targets) rather than a dataset."""
-    return split_spec(spec)[0] in _TASK_SOURCES
+    return DatasetSpec.parse(spec).is_task_source
 
 
-def load_dataset(spec: str) -> Dataset:
+def load_dataset(spec: str | DatasetSpec) -> Dataset:
     """Load the dataset described by a spec string.
 
     Specs: ``digits``, ``mnist:DIR`` (test split), ``mnist:DIR:train``, ``idx:IMAGES,LABELS``,
@@ -419,9 +461,9 @@ def load_dataset(spec: str) -> Dataset:
         >>> load_dataset("digits").n
         1797
     """
-    scheme, rest, knobs = split_spec(spec)
-    spec = spec.strip()
-    base_spec = spec[: len(spec) - len(knobs) - 1].rstrip() if knobs else spec
+    parsed = DatasetSpec.parse(spec)
+    scheme, rest, knobs = parsed.scheme, parsed.rest, parsed.knobs
+    spec, base_spec = parsed.text, parsed.base
     sep = ":" in base_spec
     if scheme == "digits":
         if sep:

@@ -92,7 +92,6 @@ __all__ = [
     "observations",
     "pendulum_dataset",
     "pendulum_step",
-    "rl_bound_inputs",
     "rollout",
     "task_from_spec",
 ]
@@ -534,6 +533,23 @@ def _draw(episode_ids: np.ndarray, steps: int, n: int, rng: np.random.Generator)
     return episode_ids[pick // steps] * steps + pick % steps
 
 
+@functools.lru_cache(maxsize=2)
+def _seeded_mdp_dataset(seed, env, obs, history, noise, episodes, steps, init) -> MDPData:
+    """:func:`mdp_dataset` from an integer seed, kept for the next call with the same arguments:
+    one command that builds two tasks from one source (``ibc estimate``: the RL card and the GP
+    split) simulates the rollouts once. The arrays are read-only, so sharing them is safe."""
+    return mdp_dataset(
+        jax.random.key(seed),
+        env,
+        obs=obs,
+        history=history,
+        noise=noise,
+        episodes=episodes,
+        steps=steps,
+        init=init,
+    )
+
+
 def task_from_spec(spec: str, rest: str, *, n_train: int, n_test: int, seed: int) -> RegressionTask:
     """The regression task named by a ``cartpole[:...]`` / ``pendulum[:...]`` spec.
 
@@ -578,16 +594,7 @@ def task_from_spec(spec: str, rest: str, *, n_train: int, n_test: int, seed: int
     train_eps, test_eps = _episode_split(episodes, steps, n_train, n_test, rng, spec)
     train_idx = _draw(train_eps, steps, n_train, rng)
     test_idx = _draw(test_eps, steps, n_test, rng)
-    data = mdp_dataset(
-        jax.random.key(data_seed),
-        env.name,
-        obs=obs,
-        history=history,
-        noise=noise,
-        episodes=episodes,
-        steps=steps,
-        init=init,
-    )
+    data = _seeded_mdp_dataset(data_seed, env.name, obs, history, noise, episodes, steps, init)
     x = data.inputs.reshape(episodes * steps, -1)
     y = data.actions.reshape(episodes * steps, -1)
     x_tr, y_tr, x_te, y_te = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
@@ -661,63 +668,3 @@ def task_from_spec(spec: str, rest: str, *, n_train: int, n_test: int, seed: int
         return a
 
     return dataclasses.replace(task, train_indices=frozen(train_idx), test_indices=frozen(test_idx))
-
-
-def rl_bound_inputs(
-    task: RegressionTask,
-    *,
-    key: jax.Array | None = None,
-    num_queries: int | None = None,
-    k: int = 5,
-    delta: float = 1e-3,
-    target_error: float = 1e-3,
-) -> dict[str, Any]:
-    r"""The statistics the bound's RL form needs, from an MDP task.
-
-    The RL form (:func:`ibcomplexity.bound.rl_bound`) takes the observation-torus dimension m,
-    the action dimension D and n training observations. Two values of m are reported:
-
-    * ``m``: the nominal dimension, observation dim x T (the paper's simplified cart-pole has
-      m = 2T);
-    * ``m_intrinsic``: the Levina-Bickel MLE of the training inputs' intrinsic dimension
-      (:func:`ibcomplexity.stats.intrinsic_dimension_mle`, rounded, >= 1), which sees that the
-      closed-loop data fill far less than the nominal space.
-
-    Args:
-      task: a task from :func:`task_from_spec` (its metadata names the observation model).
-      key: PRNG key choosing the MLE's query points (needed only with ``num_queries``).
-      num_queries: MLE query points; None uses every training input.
-      k: MLE neighbours (the paper's 5).
-      delta, target_error: recorded alongside (the paper's 0.001 defaults).
-
-    Returns:
-      ``dict(m, m_intrinsic, m_intrinsic_raw, D, n, delta, target_error, observation_dim,
-      history)``; ``rl_bound(obs_dim=d["m"], action_dim=d["D"], n=d["n"], delta=d["delta"],
-      target_error=d["target_error"])`` evaluates the bound.
-    """
-    from ibcomplexity.stats import intrinsic_dimension_mle
-
-    meta = getattr(task, "metadata", {}) or {}
-    missing = [f for f in ("observation_dim", "history", "action_dim") if f not in meta]
-    if missing:
-        raise InputError(
-            f"task {getattr(task, 'name', task)!r} is not an MDP task (its metadata lacks "
-            f"{', '.join(missing)}); build it with load_task('cartpole:...')"
-        )
-    if num_queries is not None and key is None:
-        raise InputError("rl_bound_inputs: num_queries needs a key to choose the queries")
-    mle = intrinsic_dimension_mle(
-        jax.random.key(0) if key is None else key, task.x_train, k=k, num_queries=num_queries
-    )
-    p, T = int(meta["observation_dim"]), int(meta["history"])
-    return {
-        "m": p * T,
-        "m_intrinsic": mle.rounded,
-        "m_intrinsic_raw": float(mle.value),
-        "D": int(meta["action_dim"]),
-        "n": int(task.n_train),
-        "delta": float(delta),
-        "target_error": float(target_error),
-        "observation_dim": p,
-        "history": T,
-    }

@@ -10,8 +10,8 @@ and draws N-way K-shot episodes:
   to :func:`~ibcomplexity.tasks.datasets.load_dataset` (one class per character).
 * :func:`sample_episodes` draws seeded within-alphabet episodes; :func:`load_one_shot_runs` reads
   the 20 standard 20-way one-shot runs (``all_runs.zip``); both give :class:`Episodes`.
-* :mod:`ibcomplexity.tasks.fewshot` measures few-shot meta-learning on them: the bound with every
-  statistic from the data, and the exact GP estimate of an episode-level formulation.
+* :mod:`ibcomplexity.workflows.fewshot` measures few-shot meta-learning on them: the bound with
+  every statistic from the data, and the exact GP estimate of an episode-level formulation.
 
 **Pixels.** Images are converted to 8-bit grey, area-resized to ``size x size`` (Pillow's ``BOX``
 filter: each output pixel is the mean of the input area it covers; exact block means when

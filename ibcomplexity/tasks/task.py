@@ -12,10 +12,10 @@ from __future__ import annotations
 from ibcomplexity._validation import InputError, check_int
 from ibcomplexity.tasks.datasets import (
     _TASK_SOURCES,
+    DatasetSpec,
     _adapter,
     is_task_source,
     load_dataset,
-    split_spec,
 )
 from ibcomplexity.tasks.regression import RegressionTask, make_regression_task
 
@@ -23,13 +23,14 @@ __all__ = ["load_task", "is_task_source"]
 
 
 def load_task(
-    spec: str, *, n_train: int, n_test: int, seed: int = 0, stratified: bool = True
+    spec: str | DatasetSpec, *, n_train: int, n_test: int, seed: int = 0, stratified: bool = True
 ) -> RegressionTask:
     """The task named by ``spec``, with ``n_train`` training and ``n_test`` test examples.
 
     Args:
       spec: a dataset spec (see :func:`~ibcomplexity.tasks.datasets.dataset_specs_help`) or a
-        regression source (``cartpole:history=3``, ``pendulum``).
+        regression source (``cartpole:history=3``, ``pendulum``), as a string or a parsed
+        :class:`~ibcomplexity.tasks.datasets.DatasetSpec`.
       n_train, n_test: sizes of the disjoint training and test sets (>= 1).
       seed: seed of the split (and of a regression source's data).
       stratified: stratify a labelled dataset's split by class (ignored by regression sources).
@@ -40,16 +41,17 @@ def load_task(
     n_train = check_int("n_train", n_train, minimum=1)
     n_test = check_int("n_test", n_test, minimum=1)
     seed = check_int("seed", seed, minimum=0)
-    if is_task_source(spec):
-        scheme, rest, knobs = split_spec(spec)
-        if knobs:
+    parsed = DatasetSpec.parse(spec)
+    if parsed.is_task_source:
+        scheme = parsed.scheme
+        if parsed.knobs:
             raise InputError(
-                f"task spec {spec!r}: '@' preprocessing applies to labelled datasets; a "
+                f"task spec {parsed.text!r}: '@' preprocessing applies to labelled datasets; a "
                 f"{scheme} source takes its options after ':' (e.g. {scheme}:noise=0.01)"
             )
         make = _adapter(_TASK_SOURCES, scheme, "task_from_spec")
-        return make(spec.strip(), rest, n_train=n_train, n_test=n_test, seed=seed)
-    dataset = load_dataset(spec)
+        return make(parsed.text, parsed.rest, n_train=n_train, n_test=n_test, seed=seed)
+    dataset = load_dataset(parsed)
     return make_regression_task(
         dataset, n_train=n_train, n_test=n_test, seed=seed, stratified=stratified
     )

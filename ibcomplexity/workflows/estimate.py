@@ -126,9 +126,10 @@ def estimate_task(
     from ibcomplexity.bound import CONVENTIONS, DEFAULT_CONVENTION, bound_from_statistics
     from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
     from ibcomplexity.hypotheses import GPSpace, gp_posterior, make_kernel
-    from ibcomplexity.tasks import is_task_source
+    from ibcomplexity.tasks import DatasetSpec
 
-    source = is_task_source(dataset)
+    spec = DatasetSpec.parse(dataset)  # parsed once; every loader below takes the parsed spec
+    source = spec.is_task_source
     # checked before any data is read: a rate for classification, a policy's error for a source
     target_error = (check_positive if source else check_error_rate)("target_error", target_error)
     target_mse = check_positive("target_mse", target_mse)
@@ -145,11 +146,11 @@ def estimate_task(
         # A regression source (an expert policy on an MDP): the RL form from its card, whose n is
         # the GP's n_train (one form, no conventions).
         from ibcomplexity.tasks import load_task
-        from ibcomplexity.tasks.card_builder import card_from_spec
-        from ibcomplexity.tasks.cards import bound_from_card
+        from ibcomplexity.workflows.card_builder import card_from_spec
+        from ibcomplexity.workflows.cards import bound_from_card
 
         statistics = card_from_spec(
-            dataset,
+            spec,
             seed=seed,
             k=k,
             num_queries=num_queries,
@@ -159,13 +160,13 @@ def estimate_task(
             progress=bar("statistics"),
         )
         bounds["RL form"] = bound_from_card(statistics, target_error=target_error)
-        task = load_task(dataset, n_train=n_train, n_test=n_test, seed=split_seed)
+        task = load_task(spec, n_train=n_train, n_test=n_test, seed=split_seed)
     else:
         from ibcomplexity.stats import task_statistics
         from ibcomplexity.tasks import load_dataset
         from ibcomplexity.tasks.regression import make_regression_task
 
-        data = load_dataset(dataset)  # once: the statistics and the split share it
+        data = load_dataset(spec)  # once: the statistics and the split share it
         statistics = task_statistics(
             data.x,
             data.y,

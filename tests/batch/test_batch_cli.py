@@ -206,8 +206,9 @@ name = "rbf"
 
 def test_card_tasks_give_the_bound(capsys, write_job, tmp_path):
     """Card tasks add one bound row per target error; data tasks run as before."""
-    from ibcomplexity.tasks import bound_from_card, load_card
-    from ibcomplexity.tasks.card_builder import card_from_spec, card_markdown
+    from ibcomplexity.tasks import load_card
+    from ibcomplexity.workflows import bound_from_card
+    from ibcomplexity.workflows.card_builder import card_from_spec, card_markdown
 
     (tmp_path / "mycard.md").write_text(card_markdown(card_from_spec("digits")))
     rc, stdout, _ = _run(capsys, write_job(CARD_JOB), "--out", tmp_path / "out", "--json")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from ibcomplexity import cli
-from ibcomplexity.tasks.fewshot import fewshot_vs_classification, meta_statistics
 from ibcomplexity.tasks.omniglot import load_omniglot
+from ibcomplexity.workflows.fewshot import fewshot_vs_classification, meta_statistics
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,23 @@ def test_fewshot_cli_matches_the_python_api(omniglot_zip, capsys, tmp_path):
     assert cli.main([a for a in argv if a not in ("--json",)]) == 0
     text = capsys.readouterr().out
     assert "3-way 1-shot meta-learning" in text and "GP formulation" in text
+    # the library call behind the command gives the same JSON, less the plot path
+    from ibcomplexity import to_json
+    from ibcomplexity.workflows import fewshot_analysis
+
+    result = fewshot_analysis(str(omniglot_zip), ways=3, size=8, queries=2, num_episodes=3, seed=1)
+    assert json.loads(to_json(result)) == {k: v for k, v in out.items() if k != "plot"}
+    assert list(result.bounds)[0] == "3-way 1-shot meta-learning"
+
+
+def test_fewshot_analysis_checks_before_reading(tmp_path):
+    from ibcomplexity import InputError
+    from ibcomplexity.workflows import fewshot_analysis
+
+    with pytest.raises(InputError, match="target-error"):
+        fewshot_analysis(str(tmp_path / "never-read.zip"), target_error=1.5)
+    with pytest.raises(InputError, match="no Omniglot source"):
+        fewshot_analysis(" , ")
 
 
 def test_fewshot_cli_bad_source(tmp_path, capsys):

@@ -40,8 +40,8 @@ def no_work(monkeypatch):
     """Loading data, building a card, reading Omniglot and training all fail the test."""
     import ibcomplexity.hypotheses.training as training
     import ibcomplexity.tasks as tasks
-    import ibcomplexity.tasks.card_builder as card_builder
     import ibcomplexity.tasks.omniglot as omniglot
+    import ibcomplexity.workflows.card_builder as card_builder
 
     for module, name in (
         (tasks, "load_task"),
@@ -418,7 +418,7 @@ def test_an_rl_card_takes_a_policy_error_above_1_a_classification_card_does_not(
     """One rule in the CLI, the card schema and the card builder: an RL target error is a policy's
     error (any positive number), a classification target error a rate in (0, 1)."""
     from ibcomplexity.bound import cartpole_bound
-    from ibcomplexity.tasks.cards import bound_from_card
+    from ibcomplexity.workflows.cards import bound_from_card
 
     assert main(["bound", "--card", "cartpole", "--target-error", "1.5", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)

@@ -9,11 +9,10 @@ import yaml
 from ibcomplexity import InputError
 from ibcomplexity.tasks.cards import (
     SCHEMAS,
-    bound_from_card,
     card_names,
     load_card,
-    product_bound_from_cards,
 )
+from ibcomplexity.workflows.cards import bound_from_card, product_bound_from_cards
 
 PAPER_TASKS = {
     "mnist",

@@ -586,8 +586,9 @@ def test_npz_header_declaring_more_than_it_holds(capsys, tmp_path):
 def test_library_error_rate_and_member_guards(tmp_path):
     """The library paths behind the CLI: card overrides, card_from_spec, a lying member header."""
     from ibcomplexity._validation import InputError
-    from ibcomplexity.tasks import _guard, bound_from_card
-    from ibcomplexity.tasks.card_builder import card_from_spec
+    from ibcomplexity.tasks import _guard
+    from ibcomplexity.workflows import bound_from_card
+    from ibcomplexity.workflows.card_builder import card_from_spec
 
     for bad in (5, 0, 1, float("nan"), float("inf")):
         with pytest.raises(InputError, match=r"target_error must be (in \(0, 1\)|> 0|finite)"):

@@ -20,9 +20,9 @@ from ibcomplexity.tasks.mdp import (
     cartpole_step,
     mdp_dataset,
     pendulum_step,
-    rl_bound_inputs,
     task_from_spec,
 )
+from ibcomplexity.workflows.rl import rl_bound_inputs
 
 CP = CartPoleParams()
 PD = PendulumParams()

@@ -19,11 +19,6 @@ from ibcomplexity.estimate import inductive_bias
 from ibcomplexity.hypotheses import GPSpace, Kernel
 from ibcomplexity.stats import intrinsic_dimension_mle
 from ibcomplexity.tasks.datasets import load_dataset
-from ibcomplexity.tasks.fewshot import (
-    episode_loss_laws,
-    fewshot_vs_classification,
-    meta_statistics,
-)
 from ibcomplexity.tasks.omniglot import (
     classification_episodes,
     load_omniglot,
@@ -31,6 +26,11 @@ from ibcomplexity.tasks.omniglot import (
     sample_episodes,
 )
 from ibcomplexity.tasks.regression import RegressionTask
+from ibcomplexity.workflows.fewshot import (
+    episode_loss_laws,
+    fewshot_vs_classification,
+    meta_statistics,
+)
 
 # Two alphabets: "Alpha" with 3 characters, "Beta" with 4; 5 drawers each; 8x8 binary images.
 ALPHABETS = {"Alpha": 3, "Beta": 4}

@@ -14,14 +14,14 @@ from ibcomplexity.stats import task_statistics
 from ibcomplexity.tasks import (
     Dataset,
     RegressionTask,
-    bound_from_card,
     load_card,
     load_dataset,
     load_task,
     make_regression_task,
     split_spec,
 )
-from ibcomplexity.tasks.card_builder import card_from_spec, card_markdown
+from ibcomplexity.workflows.card_builder import card_from_spec, card_markdown
+from ibcomplexity.workflows.cards import bound_from_card
 
 
 def test_task_metadata_from_dataset():

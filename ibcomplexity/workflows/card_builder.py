@@ -64,7 +64,7 @@ def _description(meta: dict[str, Any], lines: list[str]) -> str:
 
 
 def card_from_spec(
-    spec: str,
+    spec: str | Any,
     *,
     seed: int = 0,
     k: int = 5,
@@ -77,7 +77,8 @@ def card_from_spec(
     """Compute a data card from a dataset spec (see :func:`load_dataset` / :func:`load_task`).
 
     Args:
-      spec: a dataset spec or a regression source.
+      spec: a dataset spec or a regression source (a string or a parsed
+        :class:`~ibcomplexity.tasks.DatasetSpec`).
       seed: seed of every random choice (the MLE queries, delta's sampling, a source's rollouts).
       k, num_queries, delta_method: as :func:`~ibcomplexity.stats.task_statistics`.
       target_error: the card's target error (default 0.01 for classification, the paper's 0.001
@@ -89,21 +90,22 @@ def card_from_spec(
     Returns:
       A validated :class:`~ibcomplexity.tasks.cards.Card` (``path`` empty).
     """
-    from ibcomplexity.tasks.datasets import load_dataset
-    from ibcomplexity.tasks.task import is_task_source, load_task
+    from ibcomplexity.tasks.datasets import DatasetSpec, load_dataset
+    from ibcomplexity.tasks.task import load_task
 
     seed = check_int("seed", seed, minimum=0)
-    rl = is_task_source(spec)
+    parsed = DatasetSpec.parse(spec)
+    spec, rl = parsed.text, parsed.is_task_source
     if target_error is not None:  # a policy's error is any positive number; a class error a rate
         check = check_positive if rl else check_probability
         target_error = check("target_error", target_error)
     if rl:
         n = RL_DEFAULT_N if n_train is None else check_int("n_train", n_train, minimum=1)
-        task = load_task(spec, n_train=n, n_test=1, seed=seed)
+        task = load_task(parsed, n_train=n, n_test=1, seed=seed)
         return _rl_card(spec, task, seed=seed, k=k, num_queries=num_queries, eps=target_error)
     from ibcomplexity.stats import task_statistics
 
-    data = load_dataset(spec)
+    data = load_dataset(parsed)
     stats = task_statistics(
         data.x,
         data.y,

@@ -3,6 +3,7 @@ r"""Few-shot meta-learning on Omniglot: the bound from data and an exact GP epis
 * :func:`meta_statistics`: the bound of method.md section 1.3 with every statistic from the data.
 * :func:`episode_loss_laws`, :func:`fewshot_vs_classification`: the exact GP estimate of an
   episode-level formulation (defined in :func:`fewshot_vs_classification`).
+* :func:`fewshot_analysis` (``ibc fewshot``): both, from Omniglot sources, in one result.
 
 Images and episodes come from :mod:`ibcomplexity.tasks.omniglot`.
 
@@ -15,6 +16,7 @@ References:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,8 @@ __all__ = [
     "meta_statistics",
     "episode_loss_laws",
     "fewshot_vs_classification",
+    "FewShotAnalysis",
+    "fewshot_analysis",
 ]
 
 
@@ -470,3 +474,133 @@ def fewshot_vs_classification(
         seed=seed,
         kernel=space.kernel.spec,
     )
+
+
+# --- ``ibc fewshot`` as one call ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FewShotAnalysis:
+    """Few-shot meta-learning against image classification on the same Omniglot pixels.
+
+    Attributes:
+      sources: the Omniglot sources read.
+      images: the images (count, characters and shape appear in :meth:`as_dict`).
+      statistics: the meta-learning bound with every statistic from the images
+        (:class:`MetaStatistics`).
+      gp: the exact GP episode estimate (:class:`FewShotComparison`).
+      target_mse: the GP's target per-entry query MSE.
+    """
+
+    sources: list[str]
+    images: OmniglotImages = field(repr=False)
+    statistics: MetaStatistics
+    gp: FewShotComparison
+    target_mse: float
+
+    @property
+    def bounds(self) -> dict[str, Any]:
+        """The three bounds by task: W-way K-shot, all-character and W-character classification."""
+        s = self.statistics
+        return {
+            f"{s.ways}-way {s.shots}-shot meta-learning": s.bound,
+            f"classification, all {len(self.images.characters)} characters": s.classification,
+            f"classification, {s.ways} characters of one alphabet": s.classification_ways,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON view: ``ibc fewshot --json`` less ``plot``."""
+        from ibcomplexity._json import jsonable
+
+        gp = self.gp
+        return {
+            "data": list(self.sources),
+            "images": {
+                "count": int(self.images.x.shape[0]),
+                "characters": len(self.images.characters),
+                "shape": list(self.images.shape),
+            },
+            "statistics": self.statistics.as_dict(),
+            "gp": {
+                "target_mse": self.target_mse,
+                "few_shot": jsonable(gp.few_shot),
+                "classification": jsonable(gp.classification),
+                "extra_bits": gp.extra_bits,
+                "design": {
+                    "ways": gp.ways,
+                    "shots": gp.shots,
+                    "queries": gp.queries,
+                    "train_per_class": gp.train_per_class,
+                    "episodes": gp.num_episodes,
+                    "seed": gp.seed,
+                    "kernel": gp.kernel,
+                },
+            },
+        }
+
+
+def fewshot_analysis(
+    sources: str | list[str],
+    *,
+    ways: int = 20,
+    shots: int = 1,
+    queries: int = 5,
+    num_episodes: int = 50,
+    target_error: float = 0.01,
+    target_mse: float | None = None,
+    size: int = 28,
+    seed: int = 0,
+    kernel="rbf",
+    convention: str = DEFAULT_CONVENTION,
+    progress: Callable[[str], Any] | None = None,
+) -> FewShotAnalysis:
+    """Read Omniglot, then the meta-learning bound and the exact GP episode estimate on it.
+
+    Args:
+      sources: Omniglot zip files or folders (a comma-separated string or a list).
+      ways, shots, queries, num_episodes: W, K, Q and the GP's test episodes E.
+      target_error: the bound's target error, in (0, 1).
+      target_mse: the GP's target per-entry query MSE (default 1/W: what predicting 0 reaches).
+      size: images resized to ``size`` x ``size``.
+      seed: the episodes' and the MLE's seed.
+      kernel, convention: the GP kernel (spec or object) and the bound's convention.
+      progress: optional progress-bar factory ``factory(description) -> callback(done, total)``.
+
+    Returns:
+      :class:`FewShotAnalysis` (:func:`meta_statistics` and :func:`fewshot_vs_classification`).
+    """
+    from ibcomplexity._validation import check_error_rate
+    from ibcomplexity.tasks.omniglot import load_omniglot
+
+    check_error_rate("--target-error", target_error)
+    names = sources.split(",") if isinstance(sources, str) else list(sources)
+    names = [s for s in names if s.strip()]
+    if not names:
+        raise InputError("--data names no Omniglot source")
+    eps = 1.0 / ways if target_mse is None else target_mse
+    step = (progress or (lambda d: None))("reading images, statistics, GP episodes")
+    step = step or (lambda done, total: None)
+    step(0, 3)
+    images = load_omniglot(names, size=size)
+    step(1, 3)
+    stats = meta_statistics(
+        images,
+        ways=ways,
+        shots=shots,
+        target_error=target_error,
+        seed=seed,
+        convention=convention,
+    )
+    step(2, 3)
+    gp = fewshot_vs_classification(
+        images,
+        ways=ways,
+        shots=shots,
+        queries=queries,
+        num_episodes=num_episodes,
+        target_mse=eps,
+        seed=seed,
+        kernel=kernel,
+    )
+    step(3, 3)
+    return FewShotAnalysis(sources=names, images=images, statistics=stats, gp=gp, target_mse=eps)
