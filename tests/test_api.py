@@ -115,3 +115,22 @@ def test_every_subpackage_all_resolves():
         mod = importlib.import_module(f"ibcomplexity.{sub}")
         for name in mod.__all__:
             assert hasattr(mod, name), f"ibcomplexity.{sub}.{name}"
+
+
+def test_subpackages_export_no_plumbing():
+    """Storage and scheduling helpers stay in their modules, out of the subpackages' API."""
+    plumbing = {
+        "batch": {
+            "atomic_write_json",
+            "atomic_write_bytes",
+            "chunk_grid",
+            "ChunkStore",
+            "plan_units",
+            "shard_blocks",
+            "shard_dir",
+        },
+        "sampling": {"FALLBACK_BYTES", "AXIS", "free_memory", "round_chunk"},
+    }
+    for sub, names in plumbing.items():
+        mod = importlib.import_module(f"ibcomplexity.{sub}")
+        assert not names & set(mod.__all__), (sub, names & set(mod.__all__))

@@ -123,17 +123,14 @@ References:
 """
 
 from ibcomplexity.batch.job import load_job, parse_job
-from ibcomplexity.batch.runner import BatchResult, Unit, plan_units, run_job, unit_key
+from ibcomplexity.batch.runner import BatchResult, Unit, run_job, unit_key
 from ibcomplexity.batch.shards import (
     MergeResult,
     ShardResult,
     merge_shards,
     run_shard,
-    shard_blocks,
-    shard_dir,
 )
 from ibcomplexity.batch.spec import CardTaskSpec, GPSpaceSpec, Job, NNSpaceSpec, TaskSpec
-from ibcomplexity.batch.store import ChunkStore, atomic_write_bytes, atomic_write_json, chunk_grid
 
 __all__ = [
     "GPSpaceSpec",
@@ -145,17 +142,10 @@ __all__ = [
     "parse_job",
     "BatchResult",
     "Unit",
-    "plan_units",
     "run_job",
     "unit_key",
     "MergeResult",
     "ShardResult",
     "merge_shards",
     "run_shard",
-    "shard_blocks",
-    "shard_dir",
-    "ChunkStore",
-    "atomic_write_bytes",
-    "atomic_write_json",
-    "chunk_grid",
 ]

@@ -30,27 +30,16 @@ References:
 from ibcomplexity.sampling.core import DEFAULT_CHUNK, check_key, map_hypotheses
 from ibcomplexity.sampling.distributed import initialize, process_range
 from ibcomplexity.sampling.keys import MAX_HYPOTHESES, hypothesis_keys
-from ibcomplexity.sampling.mesh import (
-    AXIS,
-    FALLBACK_BYTES,
-    chunk_size_for,
-    free_memory,
-    local_mesh,
-    round_chunk,
-)
+from ibcomplexity.sampling.mesh import chunk_size_for, local_mesh
 
 __all__ = [
-    "AXIS",
     "DEFAULT_CHUNK",
-    "FALLBACK_BYTES",
     "MAX_HYPOTHESES",
     "check_key",
     "chunk_size_for",
-    "free_memory",
     "hypothesis_keys",
     "initialize",
     "local_mesh",
     "map_hypotheses",
     "process_range",
-    "round_chunk",
 ]

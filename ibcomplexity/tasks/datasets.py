@@ -280,55 +280,71 @@ def load_npz(path: str | os.PathLike, *, x_key: str = "x", y_key: str = "y") -> 
     )
 
 
-# Adapter schemes: scheme -> (module, one help line per form). Each module defines
-# ``dataset_from_spec(spec: str, rest: str) -> Dataset`` (``rest`` is the text after "scheme:");
-# imported on first use so that ``load_dataset("digits")`` does not import image or MDP code.
-_ADAPTERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "cifar": (
+@dataclasses.dataclass(frozen=True)
+class _Scheme:
+    """One entry of the adapter registry.
+
+    ``module`` is imported on first use (so ``load_dataset("digits")`` imports no image or MDP
+    code) and defines ``dataset_from_spec(spec, rest) -> Dataset`` for a labelled dataset, or
+    ``task_from_spec(spec, rest, *, n_train, n_test, seed) -> RegressionTask`` for a regression
+    source (``source=True``: real-valued targets, no class labels; used by ``load_task``).
+    ``rest`` is the text after ``"scheme:"``; ``forms`` are the help lines, one per form.
+    """
+
+    module: str
+    forms: tuple[str, ...]
+    source: bool = False
+
+    @property
+    def factory(self) -> str:
+        return "task_from_spec" if self.source else "dataset_from_spec"
+
+
+#: The one adapter registry: every scheme beyond the built-in ``digits``, ``mnist``, ``idx`` and
+#: ``npz``, labelled datasets and regression sources alike.
+_SCHEMES: dict[str, _Scheme] = {
+    "cifar": _Scheme(
         "ibcomplexity.tasks.cifar",
         (
             "cifar:PATH[:train|:test][:fine|:coarse]  CIFAR-10/100 binary or python batches "
             "(a directory, a batch file or the .tar.gz)",
         ),
     ),
-    "folder": (
+    "folder": _Scheme(
         "ibcomplexity.tasks.image_folder",
         (
             "folder:DIR[:size=S|:size=HxW][:grayscale]  an image folder: one subfolder of "
             "PNG/JPEG files per class",
         ),
     ),
-    "omniglot": (
+    "omniglot": _Scheme(
         "ibcomplexity.tasks.omniglot",
         (
             "omniglot:PATH[,PATH...][:size=S]  Omniglot alphabet/character/drawer PNGs (zipped "
             "or unpacked); one class per character",
         ),
     ),
-    "sphere": (
+    "sphere": _Scheme(
         "ibcomplexity.tasks.synthetic",
         ("sphere:m=M,D=D[,...]     synthetic m-sphere in D dims, band-limited labels (seeded)",),
     ),
-    "torus": (
+    "torus": _Scheme(
         "ibcomplexity.tasks.synthetic",
         ("torus:m=M,D=D[,...]      synthetic m-torus in D dims, band-limited labels (seeded)",),
     ),
-}
-
-# Regression sources: scheme -> module defining ``task_from_spec(spec, rest, *, n_train, n_test,
-# seed) -> RegressionTask`` (real-valued targets; no class labels). Used by ``load_task``.
-_TASK_SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "cartpole": (
+    "cartpole": _Scheme(
         "ibcomplexity.tasks.mdp",
         (
             "cartpole[:KEY=VALUE,...]  cart-pole expert (LQR) state -> action data; keys: obs=full|"
             "positions, history=T, noise=SD, episodes=N, steps=N, init=A, scale=standard|none, "
             "seed=S (of the rollouts)",
         ),
+        source=True,
     ),
-    "pendulum": (
+    "pendulum": _Scheme(
         "ibcomplexity.tasks.mdp",
         ("pendulum[:KEY=VALUE,...]  pendulum expert state -> action data (same keys)",),
+        source=True,
     ),
 }
 
@@ -351,16 +367,16 @@ uint8 images are scaled by 1/255 to [0, 1]; digits by 1/16; other data is kept a
 def _known_schemes() -> str:
     return ", ".join(
         ["digits", "mnist:DIR[:train|:test]", "idx:IMAGES,LABELS", "npz:FILE"]
-        + [f"{k}:..." for k in _ADAPTERS]
-        + [f"{k}[:...]" for k in _TASK_SOURCES]
+        + [f"{k}:..." for k, v in _SCHEMES.items() if not v.source]
+        + [f"{k}[:...]" for k, v in _SCHEMES.items() if v.source]
     )
 
 
 def dataset_specs_help() -> str:
     """Return a short description of the specs :func:`load_dataset` accepts (for the CLI)."""
     lines = ["Dataset specs:", _BUILTIN_HELP]
-    for _, forms in list(_ADAPTERS.values()) + list(_TASK_SOURCES.values()):
-        lines += [f"  {form}" for form in forms]
+    for entry in _SCHEMES.values():
+        lines += [f"  {form}" for form in entry.forms]
     return "\n".join(lines) + "\n" + _SPECS_HELP_TAIL
 
 
@@ -370,17 +386,18 @@ def _spec_path(spec: str, text: str) -> Path:
     return Path(text).expanduser()
 
 
-def _adapter(table: dict, scheme: str, attr: str) -> Callable:
+def _adapter(scheme: str) -> Callable:
+    """The registry's loader for ``scheme`` (``dataset_from_spec`` or ``task_from_spec``)."""
     import importlib
 
-    name = table[scheme][0]
+    entry = _SCHEMES[scheme]
     try:
-        module = importlib.import_module(name)
+        module = importlib.import_module(entry.module)
     except ModuleNotFoundError as e:
-        if e.name != name:
+        if e.name != entry.module:
             raise
         raise InputError(f"the {scheme!r} adapter is not available in this installation") from None
-    return getattr(module, attr)
+    return getattr(module, entry.factory)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -430,7 +447,7 @@ class DatasetSpec:
     @property
     def is_task_source(self) -> bool:
         """Whether the spec names a regression source (real-valued targets), not a dataset."""
-        return self.scheme in _TASK_SOURCES
+        return self.scheme in _SCHEMES and _SCHEMES[self.scheme].source
 
     def __str__(self) -> str:
         return self.text
@@ -489,13 +506,13 @@ def load_dataset(spec: str | DatasetSpec) -> Dataset:
     elif scheme in ("mnist", "idx", "npz"):
         form = {"mnist": "mnist:DIR", "idx": "idx:IMAGES,LABELS", "npz": "npz:FILE"}[scheme]
         raise InputError(f"dataset spec {spec!r} needs a path: write it as {form}")
-    elif scheme in _ADAPTERS:
+    elif scheme in _SCHEMES and not _SCHEMES[scheme].source:
         if not sep:
             raise InputError(
-                f"dataset spec {spec!r} needs arguments: {_ADAPTERS[scheme][1][0].split()[0]}"
+                f"dataset spec {spec!r} needs arguments: {_SCHEMES[scheme].forms[0].split()[0]}"
             )
-        dataset = _adapter(_ADAPTERS, scheme, "dataset_from_spec")(base_spec, rest)
-    elif scheme in _TASK_SOURCES:
+        dataset = _adapter(scheme)(base_spec, rest)
+    elif scheme in _SCHEMES:
         raise InputError(
             f"{spec!r} is a regression source (real-valued targets, no class labels): load it "
             "with ibcomplexity.tasks.load_task, or use it with ibc kernel / ibc nn / ibc stats / "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ibcomplexity._validation import InputError, check_int
 from ibcomplexity.tasks.datasets import (
-    _TASK_SOURCES,
     DatasetSpec,
     _adapter,
     is_task_source,
@@ -49,7 +48,7 @@ def load_task(
                 f"task spec {parsed.text!r}: '@' preprocessing applies to labelled datasets; a "
                 f"{scheme} source takes its options after ':' (e.g. {scheme}:noise=0.01)"
             )
-        make = _adapter(_TASK_SOURCES, scheme, "task_from_spec")
+        make = _adapter(scheme)
         return make(parsed.text, parsed.rest, n_train=n_train, n_test=n_test, seed=seed)
     dataset = load_dataset(parsed)
     return make_regression_task(

@@ -9,7 +9,7 @@ import jax
 import pytest
 
 from ibcomplexity._validation import InputError
-from ibcomplexity.sampling import (
+from ibcomplexity.sampling.mesh import (
     AXIS,
     FALLBACK_BYTES,
     chunk_size_for,
