@@ -129,7 +129,7 @@ def test_readme_sampled_kernel_examples(capsys):
         *("--target-mse", "0.02456522739434138"),
     )
     s, exact = d["sampled"], d["exact"]["bits"]
-    assert s["regime"] == "empirical" and s["count_below"] == 1973
+    assert s["regime"] == "empirical" and s["count_below"] == 2044
     quoted = (
         f'"bits": {s["bits"]:.4f}, "ci_bits": [{s["ci_bits"][0]:.4f}, {s["ci_bits"][1]:.4f}], '
         f'"regime": "empirical"` against the exact {exact:.4f}'
@@ -146,9 +146,10 @@ def test_readme_sampled_kernel_examples(capsys):
     )
     s, exact = d["sampled"], d["exact"]["bits"]
     lo, hi = s["ci_bits"]
-    assert f"exact {exact:.2f} bits" in text and s["regime"] == "extrapolated"
-    assert f"extrapolated, {s['bits']:.1f} bits with the interval [{lo:.1f}, {hi:.1f}]" in text
-    assert f"resolve {s['resolvable_bits']:.1f} bits" in text and lo <= exact <= hi
+    assert f"exact {exact:.2f} bits" in text and s["regime"] == "lower-bound"
+    assert s["bits"] is None and hi == "inf" and "no mass at the target" in s["message"]
+    assert f"a lower bound only, at least {lo:.1f} bits" in text
+    assert f"resolve {s['resolvable_bits']:.1f} bits" in text and lo <= exact
 
 
 @pytest.mark.integration
@@ -265,3 +266,25 @@ def test_rerun_the_mnist_comparison(capsys):
     again = json.loads(capsys.readouterr().out)
     for a, b in zip(again["architectures"], d["architectures"], strict=True):
         assert a["provided"]["bits_gp"] == pytest.approx(b["provided"]["bits_gp"], rel=1e-4)
+
+
+def test_readme_scale_numbers_are_the_committed_measurements():
+    """The statistics and exact-GP scale numbers in the README are those the benchmarks wrote to
+    ``benchmarks/results/`` (and the 2e5-point run met its memory target)."""
+    import json
+
+    text = " ".join(README.read_text().split())
+    r = json.loads((ROOT / "benchmarks/results/stats_scale_cpu_200k.json").read_text())
+    assert r["n"] == 200_000 and r["d"] == 784
+    names = {
+        "delta": "exact delta",
+        "mle": "intrinsic dimension (MLE, every point a query)",
+        "extreme_value": "extreme-value delta (4e6 pairs)",
+    }
+    for key, name in names.items():
+        s = r["stages"][key]
+        assert f"| {name} | {s['seconds']:.0f} | {s['peak_mib']:,.0f} |" in text, key
+        assert s["peak_mib"] < 2048, key
+    g = json.loads((ROOT / "benchmarks/results/gp_scale_cpu.json").read_text())
+    for s in g["sizes"]:
+        assert f"n_train = {s['n_train']:,} in {s['seconds']:.1f} s" in text

@@ -69,6 +69,9 @@ Job file schema (TOML)
     weight_decay = 0.0      # default 0 (needs adamw or sgd when > 0)
     loss = "mse"            # training objective: mse | cross_entropy (default mse)
     fit_threshold = 0.01    # a network fits when its train MSE is below this (default 0.01)
+    precision = "default"   # float32 matmul precision: default (the platform's fast mode: TF32
+                            #   on recent NVIDIA GPUs) | high | highest (full float32: networks
+                            #   that agree across platforms to float rounding)
 
 The job file must be a regular file of at most 16 MiB whose brackets nest at most 100 deep.
 Seeds (``job.seed``, ``job.split_seed``, ``tasks.split_seed``) are uint32s, since JAX's keys

@@ -324,7 +324,7 @@ def _check_gp(errors: _Errors, path: str, i: int, s: dict) -> GPSpaceSpec | None
 
 def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None:
     from ibcomplexity.hypotheses.networks import ARCHITECTURES
-    from ibcomplexity.hypotheses.training import LOSSES, OPTIMIZERS
+    from ibcomplexity.hypotheses.training import LOSSES, OPTIMIZERS, PRECISIONS
 
     errors.unknown_keys(path, s, _NN_KEYS)
     v = {**NN_DEFAULTS, **s}
@@ -348,6 +348,7 @@ def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None
     wd = _number(errors, f"{path}.weight_decay", v["weight_decay"], allow_zero=True)
     loss = _string(errors, f"{path}.loss", v["loss"], choices=LOSSES)
     thr = _number(errors, f"{path}.fit_threshold", v["fit_threshold"])
+    precision = _string(errors, f"{path}.precision", v["precision"], choices=PRECISIONS)
     label = _string(errors, f"{path}.name", s["name"]) if "name" in s else None
     if None not in (epochs, batch, lr, opt, wd, loss):
         # The rules between fields (e.g. weight decay needs adamw or sgd) are the library's own:
@@ -361,7 +362,7 @@ def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None
         except InputError as e:
             errors.add(_field_of(e, path, ("weight_decay", "optimizer", "loss", "lr")), str(e))
             wd = None
-    values = (arch, epochs, batch, lr, opt, wd, loss, thr)
+    values = (arch, epochs, batch, lr, opt, wd, loss, thr, precision)
     if any(x is None for x in values) or ("name" in s and label is None):
         return None
     return NNSpaceSpec(
@@ -375,6 +376,7 @@ def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None
         weight_decay=wd,
         loss=loss,
         fit_threshold=thr,
+        precision=precision,
     )
 
 

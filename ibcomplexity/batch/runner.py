@@ -245,14 +245,26 @@ def _platform_text(p: Mapping[str, Any]) -> str:
     return f"JAX backend {p.get('backend')!r} with 64-bit floats {'on' if p.get('x64') else 'off'}"
 
 
-def check_platform(recorded: Mapping[str, Any], root: Path) -> None:
+def check_platform(
+    recorded: Mapping[str, Any], root: Path, warnings: list[str] | None = None
+) -> None:
     """Refuse to compute more chunks into ``root`` on another backend or x64 setting than the
-    one that computed the chunks there (``recorded`` is the store's info)."""
+    one that computed the chunks there (``recorded`` is the store's info); note, in
+    ``warnings``, another device kind of the same backend (its fast float32 modes, such as TF32,
+    may round differently)."""
     was = recorded.get("platform")
     if not isinstance(was, dict):
         return
     now = platform_record()
     if (was.get("backend"), was.get("x64")) == (now["backend"], now["x64"]):
+        kind = was.get("device_kind")
+        if warnings is not None and kind is not None and kind != now["device_kind"]:
+            warnings.append(
+                f"{root} was started on {kind!r} and resumes on {now['device_kind']!r}: GP "
+                "samples are the same (canonical eigenbasis), but networks trained with "
+                "precision 'default' may round differently on another device kind; set "
+                'precision = "highest" for streams that agree across devices'
+            )
         return
     env = []
     if was.get("backend") == "cpu" and now["backend"] != "cpu":
@@ -414,6 +426,7 @@ def _compute_chunk(ctx: _Context, unit: Unit, key, start: int, stop: int) -> dic
         weight_decay=sp.weight_decay,
         loss=sp.loss,
         fit_threshold=sp.fit_threshold,
+        precision=sp.precision,
     )
     return {
         "test_mse": res.test_mse,
@@ -799,7 +812,7 @@ def run_job(
             lacking = [f"{u} [{c[0][0]}, {c[-1][1]})" for u, c in todo.items() if c]
             raise InputError(f"{out} lacks chunks of {', '.join(lacking)}; nothing is computed")
         if resume and not fresh and done < total:
-            check_platform(store.info, out)
+            check_platform(store.info, out, warnings)
         record_info(store, current)
         if progress is not None:
             progress(done, total, "resuming" if done else "starting")

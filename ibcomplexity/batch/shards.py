@@ -327,7 +327,7 @@ def run_shard(
         total = sum(b - a for v in need.values() for a, b in v)
         done = total - sum(b - a for v in todo.values() for a, b in v)
         if resume and not fresh and done < total:
-            check_platform(store.info, root)
+            check_platform(store.info, root, warnings)
         record_info(store, current)
         label = f"process {process_index}/{process_count}: "
         if progress is not None:

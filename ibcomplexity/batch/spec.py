@@ -47,6 +47,7 @@ NN_DEFAULTS: dict[str, Any] = {
     "weight_decay": 0.0,
     "loss": "mse",
     "fit_threshold": 0.01,
+    "precision": "default",
 }
 
 
@@ -167,8 +168,11 @@ class NNSpaceSpec:
     loss: str
     fit_threshold: float
     type: str = "nn"
+    precision: str = "default"
 
     def canonical(self) -> dict[str, Any]:
+        # ``precision`` only when set: jobs written before it existed keep their hash and keys
+        extra = {} if self.precision == "default" else {"precision": self.precision}
         return {
             "type": "nn",
             "name": self.label,
@@ -180,6 +184,7 @@ class NNSpaceSpec:
             "weight_decay": self.weight_decay,
             "loss": self.loss,
             "fit_threshold": self.fit_threshold,
+            **extra,
         }
 
     def identity(self) -> dict[str, Any]:
@@ -189,7 +194,9 @@ class NNSpaceSpec:
     def describe(self) -> str:
         return (
             f"{self.arch} ({self.optimizer} lr={self.lr:g}, {self.epochs} epochs, "
-            f"batch {self.batch_size})"
+            f"batch {self.batch_size}"
+            + ("" if self.precision == "default" else f", {self.precision} precision")
+            + ")"
         )
 
 

@@ -177,6 +177,13 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Commands that compute with JAX: their output names the platform (``ibc bound --card`` does
+#: not compute; it is excluded by its ``--card``).
+JAX_COMMANDS = frozenset(
+    {"stats", "bound", "card", "estimate", "kernel", "nn", "compare", "fewshot", "batch"}
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ibc`` console script."""
     try:
@@ -189,7 +196,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in CHECKED_COMMANDS:
             check_options(args)
-        return args.func(args)
+        from ibcomplexity.cli import _output
+
+        computes = args.command in JAX_COMMANDS and getattr(args, "card", None) is None
+        _output.REPORT_PLATFORM = (getattr(args, "precision", None) or "") if computes else None
+        try:
+            rc = args.func(args)
+            if rc == 0 and computes and not getattr(args, "json", False):
+                from ibcomplexity.sampling.mesh import platform_text
+
+                # ``ibc card`` writes a card file to stdout: the line goes to stderr there
+                out = sys.stderr if args.command == "card" else sys.stdout
+                print(platform_text(_output.platform()), file=out)
+            return rc
+        finally:
+            _output.REPORT_PLATFORM = None
     except InputError as e:
         sys.stderr.write(f"ibc: error: {e}\n")
         return 2

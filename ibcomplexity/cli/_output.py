@@ -58,10 +58,31 @@ def progress(enabled: bool) -> Iterator[Callable[[str], Callable[[int, int], Non
         yield factory
 
 
+#: Set by ``ibc``'s main for the commands that compute with JAX: the float32 matmul precision
+#: they ran with (``""`` for JAX's default). ``None``: the command reports no platform.
+REPORT_PLATFORM: str | None = None
+
+
+def platform() -> dict | None:
+    """Where this command computed (backend, device kind and count, precision), or None."""
+    if REPORT_PLATFORM is None:
+        return None
+    from ibcomplexity.sampling.mesh import platform_info
+
+    return platform_info(REPORT_PLATFORM or None)
+
+
 def print_json(obj: Any) -> None:
-    """One JSON object on stdout, by the library's one convention (inf as "inf")."""
+    """One JSON object on stdout, by the library's one convention (inf as "inf"); a command that
+    computed with JAX adds ``"platform"`` (:func:`~ibcomplexity.sampling.platform_info`)."""
     from ibcomplexity._json import to_json
 
+    where = platform()
+    if where is not None:
+        if hasattr(obj, "as_dict") and callable(obj.as_dict):
+            obj = obj.as_dict()
+        if isinstance(obj, dict):
+            obj = {**obj, "platform": where}
     sys.stdout.write(to_json(obj) + "\n")
 
 

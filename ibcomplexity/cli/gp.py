@@ -152,6 +152,10 @@ def cmd_estimate(args) -> int:
         bits_label=f"target MSE {args.target_mse:g}: {bits_text(gp.bits)}",
     )
     payload = {**result.as_dict(), "plot": str(plot)}
+    from ibcomplexity.cli._output import platform
+
+    if platform() is not None:  # the results file says where it was computed, as --json does
+        payload["platform"] = platform()
     from ibcomplexity._json import to_json
 
     write_text(

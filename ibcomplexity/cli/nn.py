@@ -30,6 +30,14 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
         g.add_argument("--optimizer", default="adam", help="adam (default) | adamw | sgd")
         g.add_argument("--weight-decay", type=float, default=0.0, help="default 0")
         g.add_argument(
+            "--precision",
+            default="default",
+            choices=("default", "high", "highest"),
+            help="float32 matmul precision of training: default (the platform's fast mode: full "
+            "float32 on CPU, TF32 on recent NVIDIA GPUs) | high | highest (full float32 "
+            "everywhere: networks that agree across platforms to float rounding)",
+        )
+        g.add_argument(
             "--loss",
             default="mse",
             help="training objective: mse (default) | cross_entropy; the estimate always uses "
@@ -133,6 +141,7 @@ def cmd_nn(args) -> int:
             fit_threshold=args.fit_threshold,
             bootstrap=args.bootstrap,
             progress=pf,
+            precision=args.precision,
         )
     est, summary, res, losses = result.estimate, result.training, result.trained, result.losses
     inputs = result.inputs
@@ -245,6 +254,7 @@ def cmd_compare(args) -> int:
             chunk=args.chunk,
             fit_threshold=args.fit_threshold,
             progress=pf,
+            precision=args.precision,
         )
     payload = result.as_dict()
     rows = payload["architectures"]

@@ -14,6 +14,10 @@ It is computed in float64 from the Cholesky factor :math:`L L^\top = K_{XX} + s 
 (symmetrised), then the symmetric eigendecomposition :math:`\Sigma = U \operatorname{diag}(\lambda)
 U^\top`. Never a non-symmetric matrix square root.
 
+The eigenvectors are then put in a canonical basis (signs, and bases of near-degenerate
+eigenspaces, fixed by the mean error: :mod:`ibcomplexity.hypotheses._canonical`), so that the
+same key gives the same samples whichever eigensolver (CPU, GPU, TPU) produced them.
+
 Posterior samples are :math:`F = \mu + U \operatorname{diag}(\sqrt\lambda) Z`,
 :math:`Z \sim N(0, I_{m \times k})`. With :math:`R = U^\top(\mu - Y_*)` (row :math:`R_j` for
 eigenvalue :math:`\lambda_j`), the per-entry test MSE of a sample is exactly a generalized
@@ -65,6 +69,7 @@ import jax.scipy.linalg as jsl
 import numpy as np
 
 from ibcomplexity._validation import InputError, check_finite_array, check_int, check_positive
+from ibcomplexity.hypotheses._canonical import canonical_basis
 from ibcomplexity.hypotheses.kernels import (
     KERNELS,
     PREPROCESSING_MODES,
@@ -392,6 +397,9 @@ def gp_posterior(space: GPSpace, task) -> GPPosterior:
     tol = max(space.eig_rtol * m * max(float(lam_np[0]), prior_var), 2.0 * rel * scale)
     clipped = np.where(lam_np > tol, lam_np, 0.0)
     rank = int(np.count_nonzero(clipped))
+    # the solver's eigenvector signs and degenerate bases vary by platform: fix them, so that a
+    # key gives the same samples on any platform (:mod:`ibcomplexity.hypotheses._canonical`)
+    u, residuals = canonical_basis(clipped, np.asarray(u), np.asarray(residuals), rank)
 
     def frozen(a) -> np.ndarray:
         a = np.array(a, dtype=np.float64)

@@ -30,7 +30,7 @@ References:
 from ibcomplexity.sampling.core import DEFAULT_CHUNK, check_key, map_hypotheses
 from ibcomplexity.sampling.distributed import initialize, process_range
 from ibcomplexity.sampling.keys import MAX_HYPOTHESES, hypothesis_keys
-from ibcomplexity.sampling.mesh import chunk_size_for, local_mesh
+from ibcomplexity.sampling.mesh import chunk_size_for, local_mesh, platform_info
 
 __all__ = [
     "DEFAULT_CHUNK",
@@ -40,6 +40,7 @@ __all__ = [
     "hypothesis_keys",
     "initialize",
     "local_mesh",
+    "platform_info",
     "map_hypotheses",
     "process_range",
 ]

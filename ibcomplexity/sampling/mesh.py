@@ -28,6 +28,7 @@ __all__ = [
     "chunk_size_for",
     "free_memory",
     "local_mesh",
+    "platform_info",
     "round_chunk",
 ]
 
@@ -63,6 +64,36 @@ def local_mesh(devices=None) -> Mesh:
     if not all(isinstance(d, jax.Device) for d in devs):
         raise InputError(f"devices must be JAX devices (see jax.local_devices()), got {devs!r}")
     return jax.make_mesh((len(devs),), (AXIS,), axis_types=(AxisType.Auto,), devices=devs)
+
+
+def platform_info(precision: str | None = None) -> dict:
+    """Where this process computes: ``{"backend", "device_kind", "devices", "processes",
+    "x64", "matmul_precision"}`` (local device count; float32 matmul precision: ``precision``
+    when a command sets its own, else JAX's default, ``"default"`` when unset).
+
+    Example:
+      >>> sorted(platform_info())
+      ['backend', 'device_kind', 'devices', 'matmul_precision', 'processes', 'x64']
+    """
+    default = jax.config.jax_default_matmul_precision
+    return {
+        "backend": jax.default_backend(),
+        "device_kind": str(jax.local_devices()[0].device_kind),
+        "devices": jax.local_device_count(),
+        "processes": jax.process_count(),
+        "x64": bool(jax.config.jax_enable_x64),
+        "matmul_precision": precision or (str(default) if default else "default"),
+    }
+
+
+def platform_text(info: dict) -> str:
+    """One line for tables: ``ran on cpu (1 x cpu; float32 matmul precision default)``."""
+    procs = f", {info['processes']} processes" if info.get("processes", 1) > 1 else ""
+    x64 = ", 64-bit floats on" if info.get("x64") else ""
+    return (
+        f"ran on {info['backend']} ({info['devices']} x {info['device_kind']}{procs}{x64}; "
+        f"float32 matmul precision {info['matmul_precision']})"
+    )
 
 
 def free_memory(device=None) -> int | None:

@@ -24,13 +24,19 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, PartitionSpec
 
 __all__ = [
     "block_size",
     "pad_blocks",
+    "device_blocks",
+    "device_rows",
     "sq_distances",
     "knn_chunk",
+    "knn_group",
     "cross_min_chunk",
+    "cross_min_group",
+    "stats_mesh",
     "sample_pair_block",
     "pair_top_block",
     "pair_top_step",
@@ -93,6 +99,70 @@ def pad_blocks(
     return xp, sq
 
 
+@partial(jax.jit, donate_argnums=0)
+def _put_block(blocks, rows, b):
+    """``blocks`` with block ``b`` replaced by ``rows`` (donated: updated in place)."""
+    return jax.lax.dynamic_update_slice(blocks, rows[None], (b, 0, 0))
+
+
+def _mean(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """float64 mean of ``x[rows]``, accumulated in row blocks (as :func:`pad_blocks`)."""
+    mean = np.zeros(x.shape[1])
+    for s in range(0, rows.size, _F64_ROWS):
+        mean += np.sum(x[rows[s : s + _F64_ROWS]], axis=0, dtype=np.float64)
+    return mean / rows.size
+
+
+@partial(jax.jit, donate_argnums=0)
+def _put_rows(buf, rows, start):
+    """``buf`` with ``rows`` written from row ``start`` on (donated: updated in place)."""
+    return jax.lax.dynamic_update_slice(buf, rows, (start, 0))
+
+
+def device_rows(
+    x: np.ndarray, order: np.ndarray | None = None
+) -> tuple[jax.Array, np.ndarray, np.ndarray]:
+    """``pad_blocks(x, 1, order)`` straight onto the device: the ``(m, d)`` centred float32 rows
+    (filled in place, ``_F64_ROWS`` at a time), their squared norms and the float64 mean, without
+    a second host copy of the data. ``(x[order[i]] - mean).astype(float32)`` is row ``i``."""
+    m, d = (x.shape[0] if order is None else order.size), x.shape[1]
+    rows = np.arange(m) if order is None else order
+    mean = _mean(x, rows)
+    buf = jnp.zeros((m, d), jnp.float32)
+    sq = np.empty(m, np.float32)
+    step = _F64_ROWS
+    for s in range(0, m, step):
+        part = (x[rows[s : s + step]] - mean).astype(np.float32)
+        sq[s : s + part.shape[0]] = np.einsum("ij,ij->i", part, part, dtype=np.float64).astype(
+            np.float32
+        )
+        buf = _put_rows(buf, jnp.asarray(part), s)
+    return buf, sq, mean
+
+
+def device_blocks(
+    x: np.ndarray, block: int, order: np.ndarray | None = None
+) -> tuple[jax.Array, np.ndarray]:
+    """:func:`pad_blocks` straight onto the device, block by block: ``(nb, block, d)`` float32
+    blocks and the squared norms, with the same values, but without a second host copy of the
+    data (the device buffer is filled in place), so the host holds ``x`` plus one block."""
+    m, d = (x.shape[0] if order is None else order.size), x.shape[1]
+    nb = -(-m // block)
+    rows = np.arange(m) if order is None else order
+    mean = _mean(x, rows)
+    blocks = jnp.zeros((nb, block, d), jnp.float32)
+    sq = np.zeros(nb * block, np.float32)
+    for b in range(nb):
+        part = np.zeros((block, d), np.float32)
+        take = rows[b * block : (b + 1) * block]
+        part[: take.size] = x[take] - mean
+        sq[b * block : b * block + block] = np.einsum(
+            "ij,ij->i", part, part, dtype=np.float64
+        ).astype(np.float32)
+        blocks = _put_block(blocks, jnp.asarray(part), b)
+    return blocks, sq
+
+
 def sq_distances(xa: jax.Array, sqa: jax.Array, xb: jax.Array, sqb: jax.Array) -> jax.Array:
     r"""All squared distances between the rows of ``xa`` and ``xb`` by the GEMM expansion.
 
@@ -103,8 +173,7 @@ def sq_distances(xa: jax.Array, sqa: jax.Array, xb: jax.Array, sqb: jax.Array) -
     return sqa[:, None] + sqb[None, :] - 2.0 * gram
 
 
-@partial(jax.jit, static_argnames=("k",))
-def knn_chunk(xb, sqb, n_valid, xq, sqq, q_idx, *, k: int):
+def _knn(xb, sqb, n_valid, xq, sqq, q_idx, *, k: int):
     """Indices of the ``k`` nearest points to each query, excluding the query itself.
 
     Args:
@@ -138,8 +207,43 @@ def knn_chunk(xb, sqb, n_valid, xq, sqq, q_idx, *, k: int):
     return jax.lax.fori_loop(0, nb, body, init)
 
 
-@jax.jit
-def cross_min_chunk(xb, sqb, n_valid, row_block, col_start, first_block):
+knn_chunk = partial(jax.jit, static_argnames=("k",))(_knn)
+
+
+@partial(jax.jit, static_argnames=("k", "mesh"))
+def knn_group(xb, sqb, n_valid, xq, sqq, q_idx, *, k: int, mesh):
+    """:func:`knn_chunk` for one block of queries per device of ``mesh`` at once: ``xq``
+    ``(D, Q, d)``, ``sqq`` and ``q_idx`` ``(D, Q)`` are split over the mesh, the points
+    replicated; each device runs the single-device program on its block."""
+    axis = mesh.axis_names
+
+    def local(xb, sqb, n_valid, xq, sqq, qi):
+        return jax.vmap(lambda a, b, c: _knn(xb, sqb, n_valid, a, b, c, k=k))(xq, sqq, qi)
+
+    spec, rep = PartitionSpec(axis), PartitionSpec()
+    return jax.shard_map(
+        local,
+        mesh=mesh,
+        in_specs=(rep, rep, rep, spec, spec, spec),
+        out_specs=(spec, spec),
+        check_vma=False,
+    )(xb, sqb, n_valid, xq, sqq, q_idx)
+
+
+def stats_mesh(mesh=None):
+    """The devices the statistics split their row blocks over (default: all local devices)."""
+    from ibcomplexity.sampling.mesh import local_mesh
+
+    if mesh is None:
+        return local_mesh()
+    if not isinstance(mesh, Mesh):
+        from ibcomplexity._validation import InputError
+
+        raise InputError(f"mesh must be a jax.sharding.Mesh (see local_mesh), got {mesh!r}")
+    return mesh
+
+
+def _cross_min(xb, sqb, n_valid, row_block, col_start, first_block):
     """Per-row minimum squared distance to the columns ``col_start[r] <= j < n_valid``.
 
     With rows sorted by class and ``col_start[r]`` the first row of the next class, this covers
@@ -173,6 +277,33 @@ def cross_min_chunk(xb, sqb, n_valid, row_block, col_start, first_block):
 
     init = (jnp.full((block,), jnp.inf, jnp.float32), jnp.full((block,), -1, jnp.int32))
     return jax.lax.fori_loop(first_block, nb, body, init)
+
+
+cross_min_chunk = jax.jit(_cross_min)
+
+
+@partial(jax.jit, static_argnames=("mesh",))
+def cross_min_group(xb, sqb, n_valid, row_blocks, col_starts, first_block, *, mesh):
+    """:func:`cross_min_chunk` for one row block per device of ``mesh`` at once.
+
+    ``row_blocks`` ``(D,)`` and ``col_starts`` ``(D, B)`` are split over the mesh (D a multiple
+    of its size); the points are replicated. Each device runs exactly the program a single
+    device runs for its row block, so the row minima do not depend on the device count.
+    Returns ``(D, B)`` minima and columns.
+    """
+    axis = mesh.axis_names
+
+    def local(xb, sqb, n_valid, rb, cs, fb):
+        return jax.vmap(lambda r, c: _cross_min(xb, sqb, n_valid, r, c, fb))(rb, cs)
+
+    spec, rep = PartitionSpec(axis), PartitionSpec()
+    return jax.shard_map(
+        local,
+        mesh=mesh,
+        in_specs=(rep, rep, rep, spec, spec, rep),
+        out_specs=(spec, spec),
+        check_vma=False,
+    )(xb, sqb, n_valid, row_blocks, col_starts, first_block)
 
 
 @partial(jax.jit, static_argnames=("length",))
@@ -369,43 +500,51 @@ def project_f64(x: np.ndarray, basis: np.ndarray) -> np.ndarray:
     return out
 
 
-def nearest_distances(x: np.ndarray, queries: np.ndarray, k: int, chunk_size: int, progress=None):
+def nearest_distances(
+    x: np.ndarray, queries: np.ndarray, k: int, chunk_size: int, progress=None, mesh=None
+):
     """Exact float64 distances from each query to its ``k`` nearest other points, ascending.
 
     The ``k + 4`` nearest candidates are selected with the float32 GEMM expansion
-    (:func:`knn_chunk`); their distances are recomputed from ``x`` in float64 by direct differences
-    and the ``k`` smallest kept, so float32 rounding can only matter when more than four
-    neighbours tie with the k-th to within it.
+    (:func:`knn_group`: one block of queries per device of ``mesh``, default all local devices);
+    their distances are recomputed from ``x`` in float64 by direct differences and the ``k``
+    smallest kept, so float32 rounding can only matter when more than four neighbours tie with
+    the k-th to within it. Every device runs the same program on its block, so the result does
+    not depend on the device count.
 
     Args:
       x: ``(n, d)`` distinct points; ``queries``: ``(q,)`` indices into ``x``.
       k: neighbours; ``chunk_size``: rows per block; ``progress``: ``progress(done, total)``.
+      mesh: a one-axis device mesh (:func:`~ibcomplexity.sampling.local_mesh`).
 
     Returns:
       ``(q, k)`` float64 array.
     """
+    mesh = stats_mesh(mesh)
+    devices = int(mesh.size)
     n, d = x.shape
     block = block_size(n, chunk_size)
-    xp, sq = pad_blocks(x, block)
-    xb = jnp.asarray(xp.reshape(-1, block, d))
+    xb, sq = device_blocks(x, block)  # queries are gathered on the device; exact distances from x
     sqb = jnp.asarray(sq.reshape(-1, block))
     qblock = block_size(queries.size, chunk_size)
     k_select = min(k + _KNN_MARGIN, n - 1)
     out = np.empty((queries.size, k), np.float64)
-    for start in range(0, queries.size, qblock):
-        q = queries[start : start + qblock]
-        q_pad = np.zeros(qblock, np.int64)
+    step = qblock * devices
+    for start in range(0, queries.size, step):
+        q = queries[start : start + step]
+        q_pad = np.zeros(step, np.int64)
         q_pad[: q.size] = q
-        _, idx = knn_chunk(
+        _, idx = knn_group(
             xb,
             sqb,
             n,
-            jnp.asarray(xp[q_pad]),
-            jnp.asarray(sq[q_pad]),
-            jnp.asarray(q_pad.astype(np.int32)),
+            xb[q_pad // block, q_pad % block].reshape(devices, qblock, d),
+            jnp.asarray(sq[q_pad].reshape(devices, qblock)),
+            jnp.asarray(q_pad.astype(np.int32).reshape(devices, qblock)),
             k=k_select,
+            mesh=mesh,
         )
-        idx = np.asarray(idx)[: q.size]
+        idx = np.asarray(idx).reshape(step, k_select)[: q.size]
         # In sub-blocks, so that the (queries, k, d) float64 temporaries stay a few MiB.
         for s in range(0, q.size, _F64_QUERIES):
             sub = idx[s : s + _F64_QUERIES]

@@ -79,6 +79,7 @@ def intrinsic_dimension_mle(
     num_queries: int | None = None,
     chunk_size: int = 1024,
     progress=None,
+    mesh=None,
 ) -> IntrinsicDimension:
     r"""Levina-Bickel maximum-likelihood intrinsic dimension, averaged in the inverse.
 
@@ -96,6 +97,9 @@ def intrinsic_dimension_mle(
       chunk_size: rows per block of the neighbour search (memory is about
         ``chunk_size**2 * 4`` bytes per block plus the data).
       progress: optional ``progress(done, total)`` called after each chunk of queries.
+      mesh: the devices the blocks are split over, one block per device at a time (a one-axis
+        ``jax.sharding.Mesh``, default all local devices:
+        :func:`~ibcomplexity.sampling.local_mesh`); the result does not depend on it.
 
     Returns:
       :class:`~ibcomplexity.results.IntrinsicDimension` with ``method="mle"``.
@@ -120,7 +124,7 @@ def intrinsic_dimension_mle(
     points = distinct_points(x)
     require_distinct(points.num_points, k)
     queries = _query_indices(key, points.num_points, num_queries)
-    t = nearest_distances(points.x, queries, k, chunk_size, progress)
+    t = nearest_distances(points.x, queries, k, chunk_size, progress, mesh)
     mean_log = float(np.mean(np.log(t[:, -1:] / t[:, :-1])))
     value = 1.0 / mean_log if mean_log > 0 else math.inf
     return IntrinsicDimension(
@@ -141,6 +145,7 @@ def intrinsic_dimension_twonn(
     discard_fraction: float = 0.1,
     chunk_size: int = 1024,
     progress=None,
+    mesh=None,
 ) -> IntrinsicDimension:
     r"""TwoNN intrinsic dimension (Facco et al. 2017), maximum likelihood with censoring.
 
@@ -159,6 +164,9 @@ def intrinsic_dimension_twonn(
       discard_fraction: fraction of the largest ratios discarded, in ``[0, 1)``.
       chunk_size: rows per block of the neighbour search.
       progress: optional ``progress(done, total)`` called after each chunk of queries.
+      mesh: the devices the blocks are split over, one block per device at a time (a one-axis
+        ``jax.sharding.Mesh``, default all local devices:
+        :func:`~ibcomplexity.sampling.local_mesh`); the result does not depend on it.
 
     Returns:
       :class:`~ibcomplexity.results.IntrinsicDimension` with ``method="twonn"`` and ``k=2``.
@@ -181,7 +189,7 @@ def intrinsic_dimension_twonn(
     points = distinct_points(x)
     require_distinct(points.num_points, 2)
     queries = _query_indices(key, points.num_points, num_queries)
-    t = nearest_distances(points.x, queries, 2, chunk_size, progress)
+    t = nearest_distances(points.x, queries, 2, chunk_size, progress, mesh)
     logs = np.sort(np.log(t[:, 1] / t[:, 0]))
     total = logs.size
     kept = total - int(math.floor(discard_fraction * total))

@@ -35,15 +35,17 @@ from ibcomplexity._validation import InputError, check_int, check_positive
 from ibcomplexity.results import Resolution
 from ibcomplexity.stats._pairwise import (
     block_size,
-    cross_min_chunk,
+    cross_min_group,
+    device_blocks,
+    device_rows,
     distances_f64,
-    pad_blocks,
     pair_top_block,
     pair_top_step,
     project_f64,
     projection_basis,
     row_min_f64,
     sample_pair_block,
+    stats_mesh,
 )
 from ibcomplexity.stats._prepare import (
     LabelledPoints,
@@ -119,28 +121,50 @@ def _by_class(data: LabelledPoints, subset: np.ndarray | None = None) -> _ByClas
     )
 
 
-def _exact_min(s: _ByClass, chunk_size: int, progress) -> tuple[float, int, int, dict]:
+def _exact_min(s: _ByClass, chunk_size: int, progress, mesh=None) -> tuple[float, int, int, dict]:
     r"""Exact minimum cross-class distance of class-sorted points; see :func:`min_class_distance`.
 
     Returns the distance, the two sorted indices and diagnostics.
     """
     n, d = s.n, s.x.shape[1]
     block = block_size(n, chunk_size)
-    xp, sq = pad_blocks(s.x, block, s.perm)
-    nb = xp.shape[0] // block
-    xb = jnp.asarray(xp.reshape(nb, block, d))
+    xb, sq = device_blocks(s.x, block, s.perm)  # the exact recomputation reads s.x
+    nb = xb.shape[0]
     sqb = jnp.asarray(sq.reshape(nb, block))
     col_start = np.full(nb * block, nb * block, np.int64)
     col_start[:n] = s.next_class_start
     row_min = np.full(nb * block, np.inf, np.float64)
-    for r in range(nb):
-        starts = col_start[r * block : (r + 1) * block]
-        first_block = int(starts[0]) // block
-        if first_block < nb:
-            m, _ = cross_min_chunk(xb, sqb, n, r, jnp.asarray(starts.astype(np.int32)), first_block)
-            row_min[r * block : (r + 1) * block] = np.asarray(m)
+    # row blocks with cross-class columns, one per device of the mesh at a time
+    mesh = stats_mesh(mesh)
+    devices = int(mesh.size)
+    busy = [r for r in range(nb) if int(col_start[r * block]) // block < nb]
+    none = np.full(block, nb * block, np.int32)  # a padding slot: no admissible column
+    for g in range(0, len(busy), devices):
+        group = busy[g : g + devices]
+        slots = group + [group[-1]] * (devices - len(group))
+        starts = np.stack(
+            [
+                col_start[r * block : (r + 1) * block].astype(np.int32) if i < len(group) else none
+                for i, r in enumerate(slots)
+            ]
+        )
+        first_block = min(int(col_start[r * block]) // block for r in group)
+        m, _ = cross_min_group(
+            xb,
+            sqb,
+            n,
+            jnp.asarray(np.array(slots, np.int32)),
+            jnp.asarray(starts),
+            first_block,
+            mesh=mesh,
+        )
+        m = np.asarray(m)
+        for i, r in enumerate(group):
+            row_min[r * block : (r + 1) * block] = m[i]
         if progress is not None:
-            progress(min(n, (r + 1) * block), n)
+            progress(min(n, (group[-1] + 1) * block), n)
+    if progress is not None and (not busy or min(n, (busy[-1] + 1) * block) < n):
+        progress(n, n)
     row_min = row_min[:n]
     # Rigorous bound on |float32 expansion - exact squared distance| for row r against any column
     # (Higham Sec. 3.1 for the dot product and norms, plus rounding the inputs to float32):
@@ -170,7 +194,7 @@ def _pair_rows(s: _ByClass, a: int, b: int) -> tuple[int, int]:
     return (ra, rb) if ra < rb else (rb, ra)
 
 
-def min_class_distance(x, y, *, chunk_size: int = 1024, progress=None) -> Resolution:
+def min_class_distance(x, y, *, chunk_size: int = 1024, progress=None, mesh=None) -> Resolution:
     r"""Exact minimum distance between points of different classes.
 
     .. math:: \delta = \min_{i, j:\ y_i \ne y_j} \|x_i - x_j\|_2
@@ -196,6 +220,9 @@ def min_class_distance(x, y, *, chunk_size: int = 1024, progress=None) -> Resolu
       y: ``(n,)`` integer labels.
       chunk_size: rows per block.
       progress: optional ``progress(done, total)`` called after each block of rows.
+      mesh: the devices the blocks are split over, one block per device at a time (a one-axis
+        ``jax.sharding.Mesh``, default all local devices:
+        :func:`~ibcomplexity.sampling.local_mesh`); the result does not depend on it.
 
     Returns:
       :class:`~ibcomplexity.results.Resolution` with ``method="exact"``, the closest pair (rows of
@@ -214,7 +241,7 @@ def min_class_distance(x, y, *, chunk_size: int = 1024, progress=None) -> Resolu
     data = distinct_labelled_points(x, y)
     require_two_classes(data)
     s = _by_class(data)
-    delta, a, b, details = _exact_min(s, chunk_size, progress)
+    delta, a, b, details = _exact_min(s, chunk_size, progress, mesh)
     details.update(duplicates_dropped=data.points.duplicates_dropped, classes=data.num_classes)
     return Resolution(
         delta=delta,
@@ -234,6 +261,7 @@ def min_class_distance_subset(
     num_points: int = 2000,
     chunk_size: int = 1024,
     progress=None,
+    mesh=None,
 ) -> Resolution:
     r"""Exact minimum cross-class distance on a random subset of points: an upper bound on delta.
 
@@ -247,6 +275,9 @@ def min_class_distance_subset(
       num_points: subset size.
       chunk_size: rows per block.
       progress: optional ``progress(done, total)``.
+      mesh: the devices the blocks are split over, one block per device at a time (a one-axis
+        ``jax.sharding.Mesh``, default all local devices:
+        :func:`~ibcomplexity.sampling.local_mesh`); the result does not depend on it.
 
     Returns:
       :class:`~ibcomplexity.results.Resolution` with ``method="subset"``.
@@ -270,7 +301,7 @@ def min_class_distance_subset(
             "increase num_points"
         )
     s = _by_class(data, subset)
-    delta, a, b, details = _exact_min(s, chunk_size, progress)
+    delta, a, b, details = _exact_min(s, chunk_size, progress, mesh)
     details.update(
         duplicates_dropped=data.points.duplicates_dropped,
         classes=int(s.counts.size),
@@ -394,13 +425,25 @@ def min_class_distance_extreme_value(
     s = _by_class(data)
     n, d = s.n, s.x.shape[1]
 
-    xp, sq = pad_blocks(s.x, 1, s.perm)
-    x32 = jnp.asarray(xp)
+    # the centred float32 rows go straight to the device (no second host copy of the data)
+    x32, sq, mean = device_rows(s.x, s.perm)
     z, norms = None, jnp.asarray(np.sqrt(sq))
     if d >= _SCREEN_MIN_DIM:
-        basis, captured = projection_basis(xp, _SCREEN_RANK)
+
+        def centred(i: np.ndarray) -> np.ndarray:
+            return (s.x[s.perm[i]] - mean).astype(np.float32)
+
+        sample = np.unique(np.linspace(0, n - 1, min(512, n)).astype(np.int64))
+        basis, captured = projection_basis(centred(sample), _SCREEN_RANK, sample=sample.size)
         if captured >= _SCREEN_MIN_VARIANCE:
-            z = jnp.asarray(project_f64(xp, basis))
+            z = jnp.asarray(
+                np.concatenate(
+                    [
+                        project_f64(centred(np.arange(a, min(n, a + 4096))), basis)
+                        for a in range(0, n, 4096)
+                    ]
+                )
+            )
     screen_rank = 0 if z is None else int(z.shape[1])
     weights = s.counts.astype(np.float64) * (n - s.counts)
     cdf = np.cumsum(weights) / weights.sum()

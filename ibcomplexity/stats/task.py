@@ -35,6 +35,7 @@ def task_statistics(
     delta_method: str = "exact",
     dataset: str = "arrays",
     progress=None,
+    mesh=None,
 ) -> TaskStatistics:
     """Radius R, intrinsic dimension m (MLE) and resolution delta of a labelled data set.
 
@@ -54,6 +55,8 @@ def task_statistics(
       dataset: name recorded in the result.
       progress: optional ``progress(done, total)``, passed to each stage in turn (the count starts
         again at each stage).
+      mesh: the devices the intrinsic dimension's and the exact delta's blocks are split over
+        (default all local devices); the statistics do not depend on it.
 
     Returns:
       :class:`~ibcomplexity.results.TaskStatistics`; ``n`` is the number of distinct points and
@@ -68,11 +71,13 @@ def task_statistics(
     progress = check_progress(progress)
     data = distinct_labelled_points(x, y)
     key_m, key_delta = jax.random.split(jax.random.key(seed))
-    m = intrinsic_dimension_mle(key_m, x, k=k, num_queries=num_queries, progress=progress)
+    m = intrinsic_dimension_mle(
+        key_m, x, k=k, num_queries=num_queries, progress=progress, mesh=mesh
+    )
     if delta_method == "exact":
-        delta = min_class_distance(x, y, progress=progress)
+        delta = min_class_distance(x, y, progress=progress, mesh=mesh)
     elif delta_method == "subset":
-        delta = min_class_distance_subset(key_delta, x, y, progress=progress)
+        delta = min_class_distance_subset(key_delta, x, y, progress=progress, mesh=mesh)
     else:
         delta = min_class_distance_extreme_value(key_delta, x, y, progress=progress)
     return TaskStatistics(

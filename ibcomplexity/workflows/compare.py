@@ -79,6 +79,7 @@ def compare_architectures(
     chunk: int | None = None,
     fit_threshold: float | None = None,
     progress: Callable[[str], Any] | None = None,
+    precision: str = "default",
 ) -> ArchitectureComparison:
     """Train each architecture in ``archs`` and measure the bits it provides in the base spaces.
 
@@ -86,8 +87,9 @@ def compare_architectures(
       dataset: a labelled dataset spec (classification: the base spaces need class labels).
       archs: architecture specs, at least one, each once; the first is the reference of the
         differences.
-      samples, epochs, batch_size, lr, optimizer, weight_decay, loss, chunk, fit_threshold: the
-        training of every architecture (:func:`~ibcomplexity.workflows.nn_space.train_space`).
+      samples, epochs, batch_size, lr, optimizer, weight_decay, loss, chunk, fit_threshold,
+        precision: the training of every architecture
+        (:func:`~ibcomplexity.workflows.nn_space.train_space`).
       kernel, base_scale: the GP base space's kernel (spec or object) and prior scale (> 0).
       n_train, n_test, split_seed, seed: the seeded task, and the networks' (and bootstrap's) seed.
       progress: optional progress-bar factory ``factory(description) -> callback(done, total)``.
@@ -144,6 +146,7 @@ def compare_architectures(
             chunk=chunk,
             fit_threshold=fit_threshold,
             progress=bar(f"training {spec}"),
+            precision=precision,
         )
         check_fits(res)
         trained.append(res)

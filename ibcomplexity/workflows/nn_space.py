@@ -57,6 +57,7 @@ def train_space(
     chunk: int | None = None,
     fit_threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    precision: str = "default",
 ):
     """Train ``samples`` networks of ``arch`` on ``task``; returns ``(trained, seconds)``."""
     import jax
@@ -79,6 +80,7 @@ def train_space(
         chunk=chunk,
         fit_threshold=threshold,
         progress=progress,
+        precision=precision,
     )
     return res, time.perf_counter() - t0
 
@@ -116,6 +118,7 @@ def training_summary(arch, res, seconds: float) -> dict[str, Any]:
             "optimizer": res.config.optimizer,
             "weight_decay": res.config.weight_decay,
             "loss": res.config.loss,
+            "precision": res.config.precision,
         },
     }
 
@@ -178,6 +181,7 @@ def nn_space_estimate(
     fit_threshold: float | None = None,
     bootstrap: int = 200,
     progress: Callable[[str], Any] | None = None,
+    precision: str = "default",
 ) -> NNSpaceEstimate:
     """Train ``samples`` networks of ``arch`` and estimate the bits within that space.
 
@@ -186,8 +190,8 @@ def nn_space_estimate(
       arch: an architecture spec (``"mlp:width=256,depth=2"``, see
         :func:`~ibcomplexity.hypotheses.arch_specs_help`).
       target_mse: the target per-entry test MSE (> 0).
-      samples, epochs, batch_size, lr, optimizer, weight_decay, loss, chunk, fit_threshold: the
-        training (:func:`~ibcomplexity.hypotheses.train_hypotheses`).
+      samples, epochs, batch_size, lr, optimizer, weight_decay, loss, chunk, fit_threshold,
+        precision: the training (:func:`~ibcomplexity.hypotheses.train_hypotheses`).
       n_train, n_test, split_seed: the seeded split (the task); seed: the networks' (and the
         bootstrap's) seed.
       bootstrap: bootstrap resamples of the estimate's interval.
@@ -218,6 +222,7 @@ def nn_space_estimate(
         chunk=chunk,
         fit_threshold=fit_threshold,
         progress=bar,
+        precision=precision,
     )
     check_fits(res)
     losses = res.test_mse_fit.astype(np.float64)

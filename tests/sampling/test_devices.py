@@ -62,9 +62,26 @@ def by_devices(tmp_path_factory) -> dict[int, dict]:
 
 
 @pytest.fixture(scope="module")
-def here() -> dict:
-    """The same jobs in this process (whatever its device count)."""
-    return run_jobs()
+def here(by_devices) -> dict:
+    """The same jobs in this process (whatever its device count). On an accelerator the
+    subprocesses' CPU results are compared with each other (like with like) and the cross-platform
+    comparison is :func:`test_gp_samples_agree_across_platforms`."""
+    import jax
+
+    return run_jobs() if jax.default_backend() == "cpu" else by_devices[1]
+
+
+def test_gp_samples_agree_across_platforms(by_devices):
+    """Same key, same GP samples on this accelerator and on CPU: the posterior's canonical
+    eigenbasis removes the eigensolvers' sign and rotation choices (float32 sums differ only in
+    rounding)."""
+    import jax
+
+    if jax.default_backend() == "cpu":
+        pytest.skip("needs an accelerator: compares its GP samples with the CPU subprocesses'")
+    mine = run_jobs()
+    for name in GP_JOBS:
+        np.testing.assert_allclose(mine[name], by_devices[1][name], rtol=1e-4, err_msg=name)
 
 
 def test_device_count_inside_the_subprocess(by_devices):

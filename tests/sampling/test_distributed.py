@@ -150,7 +150,22 @@ def test_two_processes_reproduce_the_single_process_job(tmp_path):
         assert s["process"].tolist() == [p, 2, 2, 2]  # index, count; 2 local devices each
     assert shards[0]["range"].tolist() == [0, 512] and shards[1]["range"].tolist() == [512, 1000]
     merged = np.concatenate([s["losses"] for s in shards])
-    single = sample_losses(
-        jax.random.key(11), gp_posterior_small(), DIST_STOP, chunk_size=DIST_CHUNK
-    )
+    if jax.default_backend() == "cpu":
+        single = sample_losses(
+            jax.random.key(11), gp_posterior_small(), DIST_STOP, chunk_size=DIST_CHUNK
+        )
+    else:  # like with like: the processes ran on CPU, so does the reference
+        code = (
+            "import sys, jax, numpy as np; sys.path.insert(0, sys.argv[2]);"
+            "from _sampling_jobs import gp_posterior_small;"
+            "from ibcomplexity.hypotheses.sampling import sample_losses;"
+            "np.save(sys.argv[1], sample_losses(jax.random.key(11), gp_posterior_small(), "
+            f"{DIST_STOP}, chunk_size={DIST_CHUNK}))"
+        )
+        out = tmp_path / "single.npy"
+        env = dict(os.environ, JAX_PLATFORMS="cpu")
+        env.pop("XLA_FLAGS", None)
+        here = str(Path(__file__).resolve().parent)
+        subprocess.run([sys.executable, "-c", code, str(out), here], env=env, check=True)
+        single = np.load(out)
     np.testing.assert_allclose(merged, single, rtol=1e-6)

@@ -21,7 +21,7 @@ def _untimed(payload):
 
 
 @pytest.mark.integration
-def test_compare_architectures_equals_the_command(capsys):
+def test_compare_architectures_equals_the_command(capsys, command_json):
     archs = ["mlp:width=16", "mlp:width=32"]
     got = ibc.compare_architectures(
         "digits",
@@ -37,7 +37,7 @@ def test_compare_architectures_equals_the_command(capsys):
     argv = ["compare", *(f"--arch={a}" for a in archs)]
     argv += "--samples 20 --epochs 2 --n-train 100 --n-test 50 --fit-threshold 0.5".split()
     assert main([*argv, "--json", "--quiet"]) == 0
-    want = json.loads(capsys.readouterr().out)
+    want = command_json()
     assert want.pop("plot") is None
     assert want["inputs"].pop("argv") == [*argv, "--json", "--quiet"]
     # the CLI adds the remedy's command line; the library names the scale and why

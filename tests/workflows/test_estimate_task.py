@@ -21,7 +21,8 @@ def _cli(capsys, tmp_path, argv):
     assert main(["estimate", *argv, "--out", str(tmp_path / "out"), "--json", "--quiet"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d.pop("plot") == str(tmp_path / "out" / "loss_distribution.png")
-    assert json.loads((tmp_path / "out" / "estimate.json").read_text())["gp"] == d["gp"]
+    saved = json.loads((tmp_path / "out" / "estimate.json").read_text())
+    assert saved["gp"] == d["gp"] and saved["platform"] == d.pop("platform")
     return d
 
 

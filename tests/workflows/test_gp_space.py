@@ -32,10 +32,10 @@ from ibcomplexity.cli import main
         ),
     ],
 )
-def test_gp_space_estimate_equals_the_command(capsys, kwargs, argv):
+def test_gp_space_estimate_equals_the_command(capsys, command_json, kwargs, argv):
     got = ibc.gp_space_estimate("digits", **kwargs)
     assert main(["kernel", *argv.split(), "--json", "--quiet"]) == 0
-    want = json.loads(capsys.readouterr().out)
+    want = command_json()
     assert want.pop("plot") is None
     assert json.loads(ibc.to_json(got)) == want
     if "samples" in kwargs:

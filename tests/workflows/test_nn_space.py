@@ -16,7 +16,7 @@ def _untimed(d):
     return {**d, "training": {k: v for k, v in d["training"].items() if k not in TIMING}}
 
 
-def test_nn_space_estimate_equals_the_command(capsys):
+def test_nn_space_estimate_equals_the_command(capsys, command_json):
     opts = dict(
         arch="mlp:width=32,depth=1", samples=24, epochs=3, batch_size=32, lr=1e-2, fit_threshold=0.2
     )
@@ -24,7 +24,7 @@ def test_nn_space_estimate_equals_the_command(capsys):
     argv = "nn --arch mlp:width=32,depth=1 --samples 24 --epochs 3 --batch-size 32 --lr 0.01"
     argv += " --n-train 100 --n-test 50 --target-mse 0.02 --fit-threshold 0.2 --json --quiet"
     assert main(argv.split()) == 0
-    want = json.loads(capsys.readouterr().out)
+    want = command_json()
     assert want.pop("plot") is None
     assert _untimed(json.loads(ibc.to_json(got))) == _untimed(want)
     assert got.losses.shape == (got.training["fit"],) and got.arch.spec == want["training"]["arch"]
