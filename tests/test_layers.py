@@ -20,6 +20,7 @@ RANK = {
     "_validation": 0,
     "_numerics": 0,
     "_json": 0,
+    "_specs_help": 0,
     "results": 1,
     "_options": 1,
     "_limits": 1,

@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def gp_options(sp: argparse.ArgumentParser, *, n_train: int, n_test: int) -> None:
         g = sp.add_argument_group("Gaussian-process hypothesis space")
-        g.add_argument("--kernel", default="rbf", help="kernel spec (default rbf): " + kernel_help)
+        g.add_argument("--kernel", default="rbf", help="kernel spec (default rbf; listed below)")
         g.add_argument("--bandwidth", default=None, help="a number or 'median' (the default)")
         g.add_argument(
             "--preprocess",
@@ -126,11 +126,15 @@ def _parser() -> argparse.ArgumentParser:
             help=f"target per-entry test MSE on one-hot targets (default {DEFAULT_TARGET_MSE:g})",
         )
 
-    from ibcomplexity.hypotheses import kernel_specs_help
+    from ibcomplexity._specs_help import KERNEL_SPECS
 
-    kernel_help = " ".join(kernel_specs_help().split())
-
-    k = sub.add_parser("kernel", help="exact (and sampled) inductive bias of a GP/kernel space")
+    raw = argparse.RawDescriptionHelpFormatter
+    k = sub.add_parser(
+        "kernel",
+        help="exact (and sampled) inductive bias of a GP/kernel space",
+        formatter_class=raw,
+        epilog=KERNEL_SPECS,
+    )
     k.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
     gp_options(k, n_train=1000, n_test=500)
     k.add_argument("--samples", type=int, default=None, help="also sample S hypotheses and fit")
@@ -149,7 +153,12 @@ def _parser() -> argparse.ArgumentParser:
     common(k)
     k.set_defaults(func=cmd_kernel)
 
-    e = sub.add_parser("estimate", help="the main job: the bound and the exact GP result")
+    e = sub.add_parser(
+        "estimate",
+        help="the main job: the bound and the exact GP result",
+        formatter_class=raw,
+        epilog=KERNEL_SPECS,
+    )
     e.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
     e.add_argument(
         "--target-error",

@@ -24,10 +24,20 @@ class Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')")
 
 
+#: Width of the console when the output is not a terminal (a pipe, a file): wide enough that no
+#: table is cut to fit (rich would otherwise assume 80 columns and shorten cells with '...').
+PIPE_WIDTH = 400
+
+
 def make_console(stderr: bool = False):
+    """A rich console; through a pipe or into a file, :data:`PIPE_WIDTH` columns wide, so tables
+    keep every character (tables are as wide as their content, never wider)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    width = None if tty else PIPE_WIDTH
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -157,6 +158,13 @@ def cmd_bound(args) -> int:
             delta_method=args.delta_method,
             n_train=getattr(args, "n_train", None),
             progress=pf,
+        )
+    given = any(a == "--convention" or a.startswith("--convention=") for a in args.argv or [])
+    if given and r.result.convention != args.convention:
+        # the RL and cart-pole forms have one convention: say so rather than print another
+        sys.stderr.write(
+            f"ibc: note: --convention {args.convention} does not apply to the {r.result.task} "
+            f"form, which has the single convention {r.result.convention!r}; ignored\n"
         )
     if args.json:
         print_json(r)

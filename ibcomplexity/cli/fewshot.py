@@ -17,9 +17,13 @@ def add_parser(sub, *, common) -> None:
         "images, and the exact GP episode estimate (see ibcomplexity.workflows.fewshot).",
     )
     p.add_argument(
+        "--dataset",
         "--data",
+        dest="data",
         required=True,
-        help="Omniglot sources, comma-separated: zip files or folders in the standard layout",
+        metavar="SOURCES",
+        help="Omniglot sources, comma-separated: zip files or folders in the standard layout "
+        "(--data is the old spelling, still accepted)",
     )
     p.add_argument("--size", type=int, default=28, help="resize images to SIZE x SIZE (28)")
     p.add_argument("--ways", type=int, default=20, help="W classes per episode (20)")

@@ -17,9 +17,10 @@ from ibcomplexity._validation import InputError
 
 def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) -> None:
     """Register ``nn`` and ``compare`` on the ``ibc`` subparsers."""
-    from ibcomplexity.hypotheses.networks import arch_specs_help
+    from ibcomplexity._specs_help import ARCH_SPECS, KERNEL_SPECS
 
-    arch_help = " ".join(arch_specs_help().split())
+    raw = argparse.RawDescriptionHelpFormatter
+    arch_list = "Architecture specs (NAME or NAME:KEY=VALUE,...):\n" + ARCH_SPECS
 
     def training(sp: argparse.ArgumentParser, *, samples: int) -> None:
         g = sp.add_argument_group("networks and training")
@@ -66,9 +67,14 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
         )
         g.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (200)")
 
-    n = sub.add_parser("nn", help="inductive bias required within a neural-network space")
+    n = sub.add_parser(
+        "nn",
+        help="inductive bias required within a neural-network space",
+        formatter_class=raw,
+        epilog=arch_list,
+    )
     n.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
-    n.add_argument("--arch", required=True, help="architecture spec: " + arch_help)
+    n.add_argument("--arch", required=True, help="architecture spec (the list is below)")
     training(n, samples=128)
     n.add_argument(
         "--target-mse",
@@ -80,7 +86,12 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
     common(n)
     n.set_defaults(func=cmd_nn)
 
-    c = sub.add_parser("compare", help="inductive bias provided by several architectures")
+    c = sub.add_parser(
+        "compare",
+        help="inductive bias provided by several architectures",
+        formatter_class=raw,
+        epilog=arch_list + "\n\n" + KERNEL_SPECS,
+    )
     c.add_argument("--dataset", default="digits", help=dataset_help + " (default: digits)")
     c.add_argument(
         "--arch", action="append", required=True, help="architecture spec (repeat for each)"

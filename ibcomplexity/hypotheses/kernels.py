@@ -49,6 +49,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from ibcomplexity._options import parse_options
+from ibcomplexity._specs_help import KERNEL_SPECS
 from ibcomplexity._validation import InputError, check_finite_array, show_value
 
 __all__ = [
@@ -408,14 +409,7 @@ class Kernel:
         return KERNELS[self.name](x1, x2, **self.params)
 
 
-_SPECS_HELP = """\
-Kernel specs (NAME or NAME:KEY=VALUE,KEY=VALUE):
-  rbf[:bandwidth=L]        exp(-r^2 / 2 L^2)
-  laplace[:bandwidth=L]    exp(-r / L)
-  matern32[:bandwidth=L]   (1 + sqrt3 r/L) exp(-sqrt3 r/L)
-  matern52[:bandwidth=L]   (1 + sqrt5 r/L + 5 r^2/3L^2) exp(-sqrt5 r/L)
-  nngp[:depth=D,sigma_w2=W,sigma_b2=B]   ReLU network GP (defaults 1, 2.0, 0.0)
-L is a positive number or 'median' (the default: median pairwise distance of training inputs)."""
+_SPECS_HELP = KERNEL_SPECS
 
 
 def kernel_specs_help() -> str:

@@ -75,6 +75,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from ibcomplexity._options import parse_options
+from ibcomplexity._specs_help import ARCH_SPECS
 from ibcomplexity._validation import InputError
 
 __all__ = [
@@ -329,19 +330,7 @@ MAX_DEPTH = 1000
 #: Largest width, channel count, kernel or patch size (XLA array dimensions are int32-safe here).
 MAX_SIZE = 2**31 - 1
 
-_SPECS_HELP = """\
-  mlp[:width=W,depth=D,act=A,init=I]   D hidden layers of W units (defaults 512, 2, relu, lecun)
-  reference[:width=W,depth=D]          the authors' MLP: D+1 hidden ReLU layers, PyTorch init
-                                       (defaults 512, 1)
-  cnn[:channels=C1-C2,kernel=K,dense=H,act=A,image=HxWxC]
-                                       LeNet-style CNN (defaults 32-64, 5, 128, relu)
-  mixer[:patch=P,dim=D,depth=L,act=A,image=HxWxC]
-                                       MLP-Mixer (defaults 4, 64, 2, gelu)
-  rf[:width=W,act=A]                   fixed random ReLU features, trained readout (1024, relu)
-  linear                               linear model
-activations: relu, gelu, tanh, sigmoid, silu, elu, softplus; init: lecun (flax) or torch.
-cnn and mixer need the image shape: image=28x28x1 (MNIST), 8x8x1 (digits), 32x32x3 (CIFAR-10),
-or an input_shape (H, W, C)."""
+_SPECS_HELP = ARCH_SPECS
 
 
 def arch_specs_help() -> str:

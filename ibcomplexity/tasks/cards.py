@@ -19,8 +19,9 @@ A card is a YAML file (see ``data_cards/`` in the repository; they are installed
       convention: reference
       source: Boopathy et al., ICML 2023
 
-Every statistic is a mapping with a ``value`` and a ``provenance`` (``paper`` or ``computed``; a
-computed value must give the ``command`` that computed it). :func:`load_card` validates the whole
+Every statistic is a mapping with a ``value`` and a ``provenance`` (``paper``, ``computed``,
+``default`` or ``option``, see :data:`PROVENANCES`; a computed value must give the ``command``
+that computed it). :func:`load_card` validates the whole
 card against the schema of its task family and rejects it with the offending field named: a
 classification or meta-learning ``target_error`` is an error rate, strictly between 0 and 1 (an RL
 target error is a policy's error, any positive number), a key given twice is an error (YAML
@@ -49,7 +50,10 @@ __all__ = [
     "card_paths",
 ]
 
-PROVENANCES = ("paper", "computed")
+#: ``paper``: a published value; ``computed``: measured on data (with its ``command``);
+#: ``default``: the tool's default, from no paper and no data (e.g. a computed card's target error);
+#: ``option``: given on the command line.
+PROVENANCES = ("paper", "computed", "default", "option")
 
 
 def _count(name, v):

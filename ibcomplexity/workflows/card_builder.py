@@ -143,7 +143,11 @@ def card_from_spec(
                 stats.resolution.delta, f"minimum cross-class distance ({delta_method})"
             ),
             "classes": computed(stats.classes, "classes present"),
-            "target_error": {"value": eps, "provenance": "paper", "note": "target error"},
+            "target_error": (
+                {"value": eps, "provenance": "default", "note": "the tool's default target error"}
+                if target_error is None
+                else {"value": eps, "provenance": "option", "note": "--target-error"}
+            ),
         },
         "computed": {
             "dataset": spec,
@@ -197,10 +201,11 @@ def _rl_card(spec, task, *, seed, k, num_queries, eps) -> Card:
             "action_dim": {"value": task.outputs, "provenance": "computed", "command": cmd},
             "n": {"value": task.n_train, "provenance": "computed", "command": cmd},
             "delta": {"value": RL_DELTA, "provenance": "paper", "note": "frequency resolution"},
-            "target_error": {
-                "value": RL_TARGET_ERROR if eps is None else eps,
-                "provenance": "paper",
-            },
+            "target_error": (
+                {"value": RL_TARGET_ERROR, "provenance": "paper", "note": "the paper's RL target"}
+                if eps is None
+                else {"value": eps, "provenance": "option", "note": "--target-error"}
+            ),
         },
         "computed": {
             "dataset": spec,

@@ -576,7 +576,7 @@ def fewshot_analysis(
     names = sources.split(",") if isinstance(sources, str) else list(sources)
     names = [s for s in names if s.strip()]
     if not names:
-        raise InputError("--data names no Omniglot source")
+        raise InputError("--dataset names no Omniglot source")
     eps = 1.0 / ways if target_mse is None else target_mse
     step = (progress or (lambda d: None))("reading images, statistics, GP episodes")
     step = step or (lambda done, total: None)

@@ -214,6 +214,9 @@ def task_bound(
         else:
             result = bound_from_card(c, target_error=target_error, convention=convention, unit=unit)
             title = f"Model-agnostic bound: {c.title}"
+            if overrides:  # the card's title describes its own statistics, not the overrides
+                changed = ", ".join(f"{k} = {v}" for k, v in overrides.items())
+                title = f"Model-agnostic bound: card {c.name} with {changed}"
         source: dict[str, Any] = {"card": c.name, "path": c.path, "provenance": dict(c.provenance)}
         if c.reference:
             source["reference"] = dict(c.reference)
