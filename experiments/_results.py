@@ -19,3 +19,16 @@ def jsonable(v):
     from ibcomplexity._json import jsonable as convert
 
     return convert(v)
+
+
+def data_root() -> Path:
+    """The data directory of the experiments: ``$IBC_DATA`` when set (the variable the CLI and
+    the tests read), else the offline folder ``../shared/data`` beside the repository."""
+    import os
+
+    env = os.environ.get("IBC_DATA")
+    return (
+        Path(env).expanduser()
+        if env
+        else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )

@@ -48,7 +48,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _results import write_csv
+from _results import data_root, write_csv
 
 from ibcomplexity.bound import classification_bound, meta_learning_bound
 from ibcomplexity.hypotheses import GPSpace, Kernel
@@ -64,7 +64,7 @@ from ibcomplexity.workflows.fewshot import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "omniglot"
+DEFAULT_DATA = data_root() / "omniglot"
 ZIPS = ("images_background_small1.zip", "images_background_small2.zip")
 WAYS = (20, 5)
 EPS_BOUND = 0.01

@@ -50,7 +50,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from _results import jsonable, write_csv
+from _results import data_root, jsonable, write_csv
 from matplotlib.ticker import NullFormatter
 
 from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
@@ -58,7 +58,7 @@ from ibcomplexity.hypotheses import GPSpace, Kernel, gp_posterior, median_bandwi
 from ibcomplexity.tasks import RegressionTask, load_dataset, make_regression_task
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = data_root()
 
 BASE_N_TRAIN = 500
 BASE_N_TEST = 300

@@ -49,7 +49,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from _results import jsonable
+from _results import data_root, jsonable
 
 from ibcomplexity.bound import classification_bound
 from ibcomplexity.estimate import inductive_bias_from_posterior, loss_distribution
@@ -59,7 +59,7 @@ from ibcomplexity.tasks import load_card, load_dataset, make_regression_task
 from ibcomplexity.workflows import bound_from_card
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = data_root()
 
 N_POINTS = 1000  # examples per task (10 classes each)
 BOUND_EPS = 0.01  # common target error of the bound (the paper's CIFAR-10 / SVHN value)

@@ -38,7 +38,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _results import write_csv
+from _results import data_root, write_csv
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ibcomplexity._numerics import format_log10
@@ -46,7 +46,7 @@ from ibcomplexity.bound import classification_bound
 from ibcomplexity.tasks import load_card, load_dataset
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "mnist"
+DEFAULT_DATA = data_root() / "mnist"
 MNIST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 CONVENTIONS = ("reference", "integer-degree")
 DELTA_METHODS = ("exact", "subset", "extreme_value")

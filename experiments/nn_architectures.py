@@ -91,7 +91,7 @@ matplotlib.use("Agg")
 import jax
 import matplotlib.pyplot as plt
 import numpy as np
-from _results import jsonable
+from _results import data_root, jsonable
 
 from ibcomplexity.bound import DEFAULT_CONVENTION, classification_bound
 from ibcomplexity.estimate import (
@@ -107,7 +107,7 @@ from ibcomplexity.stats import task_statistics
 from ibcomplexity.tasks import RegressionTask, load_dataset, make_regression_task
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = data_root()
 DEFAULT_OUT = "experiments/results/nn_architectures"
 
 N_TEST = 500

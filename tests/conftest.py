@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-# The real data lives beside the repository (../shared/data), never inside it: a fresh clone of the
-# project has no such folder, and the tests that need it skip instead of failing.
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The real data lives outside the repository, never inside it: in $IBC_DATA when set (the data
+# directory the CLI and the experiments read), else in ../shared/data beside the repository. A fresh
+# clone has neither, and the tests that need the data skip instead of failing.
+SHARED_DATA = (
+    Path(os.environ["IBC_DATA"]).expanduser()
+    if os.environ.get("IBC_DATA")
+    else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
 
 
 @pytest.fixture(scope="session")

@@ -259,7 +259,10 @@ def test_rerun_the_mnist_comparison(capsys):
 
     d = _json_file(MNIST_COMPARE)
     argv = list(d["inputs"]["argv"])
-    data = ROOT.parent / "shared" / "data" / "mnist"
+    import os
+
+    env = os.environ.get("IBC_DATA")
+    data = (Path(env) if env else ROOT.parent / "shared" / "data") / "mnist"
     if not data.exists():
         pytest.skip(f"{data} is absent")
     assert main(argv) == 0

@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     from ibcomplexity import __version__
 
     p.add_argument("--version", action="version", version=f"ibcomplexity {__version__}")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="the data directory for this command (sets $IBC_DATA; 'ibc data list' shows it)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     dataset_help = (
         "dataset spec: digits | mnist:DIR[:train|test] | idx:IMAGES,LABELS | npz:FILE | "
@@ -183,6 +189,9 @@ def _parser() -> argparse.ArgumentParser:
     from ibcomplexity.cli.batch import add_parsers as add_batch_parsers
 
     add_batch_parsers(sub, common=common)
+    from ibcomplexity.cli.downloads import add_parser as add_data_parser
+
+    add_data_parser(sub, common=common)
     return p
 
 
@@ -203,6 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
+        if args.data_dir is not None:
+            import os
+
+            os.environ["IBC_DATA"] = str(args.data_dir)
         if args.command in CHECKED_COMMANDS:
             check_options(args)
         from ibcomplexity.cli import _output

@@ -350,6 +350,9 @@ _SCHEMES: dict[str, _Scheme] = {
 
 _BUILTIN_HELP = """\
   digits                   scikit-learn's real 8x8 digits (1,797 examples; built in)
+  mnist | fashion-mnist | cifar10 | cifar100 | omniglot
+                           a data set fetched with 'ibc data download NAME' into the data
+                           directory ($IBC_DATA or ibc --data-dir; 'ibc data list' shows it)
   mnist:DIR                MNIST-format IDX files in DIR, test split (t10k-*)
   mnist:DIR:train          the same, train split (train-*)
   idx:IMAGES,LABELS        an IDX images file and an IDX labels file (raw or .gz)
@@ -367,6 +370,7 @@ uint8 images are scaled by 1/255 to [0, 1]; digits by 1/16; other data is kept a
 def _known_schemes() -> str:
     return ", ".join(
         ["digits", "mnist:DIR[:train|:test]", "idx:IMAGES,LABELS", "npz:FILE"]
+        + ["mnist | fashion-mnist | cifar10 | cifar100 | omniglot (downloaded)"]
         + [f"{k}:..." for k, v in _SCHEMES.items() if not v.source]
         + [f"{k}[:...]" for k, v in _SCHEMES.items() if v.source]
     )
@@ -482,6 +486,13 @@ def load_dataset(spec: str | DatasetSpec) -> Dataset:
     scheme, rest, knobs = parsed.scheme, parsed.rest, parsed.knobs
     spec, base_spec = parsed.text, parsed.base
     sep = ":" in base_spec
+    if not sep:
+        from ibcomplexity.tasks.downloads import spec_for
+
+        resolved = spec_for(scheme)  # a downloaded data set named alone: ``mnist``, ``cifar10``
+        if resolved is not None:
+            data = load_dataset(resolved + (f"@{knobs}" if knobs else ""))
+            return dataclasses.replace(data, name=spec)
     if scheme == "digits":
         if sep:
             raise InputError(f"dataset spec {spec!r}: 'digits' takes no arguments")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,12 @@ import pytest
 
 from ibcomplexity import cli
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+# the real data: $IBC_DATA when set, else ../shared/data (as tests/conftest.py's SHARED_DATA)
+SHARED = (
+    Path(os.environ["IBC_DATA"]).expanduser()
+    if os.environ.get("IBC_DATA")
+    else Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+)
 
 
 def _cifar10_binary(path: Path, n: int = 60) -> Path:

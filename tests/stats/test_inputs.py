@@ -153,8 +153,8 @@ def _read_idx(path: Path, header: int) -> np.ndarray:
         return np.frombuffer(f.read(), np.uint8, offset=header)
 
 
-def test_mnist_subset_matches_bruteforce(delta_oracle):
-    folder = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mnist"
+def test_mnist_subset_matches_bruteforce(delta_oracle, shared_data):
+    folder = shared_data / "mnist"
     images = folder / "t10k-images-idx3-ubyte.gz"
     if not images.exists():
         pytest.skip(f"MNIST test set not found at {images}")
@@ -169,8 +169,8 @@ def test_mnist_subset_matches_bruteforce(delta_oracle):
 
 
 @pytest.mark.slow
-def test_full_mnist_test_set_matches_bruteforce(delta_oracle):
-    folder = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mnist"
+def test_full_mnist_test_set_matches_bruteforce(delta_oracle, shared_data):
+    folder = shared_data / "mnist"
     images = folder / "t10k-images-idx3-ubyte.gz"
     if not images.exists():
         pytest.skip(f"MNIST test set not found at {images}")

@@ -299,14 +299,15 @@ def test_load_npz_bad_labels_named(tmp_path):
         ("imagenet:data", "unknown dataset spec 'imagenet:data'; known schemes: digits, mnist:DIR"),
         ("", "unknown dataset spec ''"),
         ("data.npz", "did you mean 'npz:data.npz'"),
-        ("mnist", "needs a path: write it as mnist:DIR"),
+        ("mnist", "not in the data directory .*run 'ibc data download mnist'.*or give a path"),
         ("npz:", "names no file or directory"),
         ("idx:a", "two files separated by one comma"),
         ("idx:a,b,c", "two files separated by one comma"),
         ("digits:extra", "'digits' takes no arguments"),
     ],
 )
-def test_bad_specs(spec, match):
+def test_bad_specs(spec, match, monkeypatch, tmp_path):
+    monkeypatch.setenv("IBC_DATA", str(tmp_path))  # an empty data directory
     with pytest.raises(InputError, match=match):
         load_dataset(spec)
 
@@ -426,3 +427,13 @@ def test_direct_construction_checks_invariants():
         Dataset(np.zeros((2, 2), np.float32), np.zeros(3, np.int64), "n", (2,), "none", "s")
     with pytest.raises(InputError, match=r"Dataset.shape \(3,\) has 3 entries"):
         Dataset(np.zeros((2, 2), np.float32), np.zeros(2, np.int64), "n", (3,), "none", "s")
+
+
+def test_a_downloaded_data_set_is_a_spec_by_its_name(shared_data, monkeypatch):
+    """``mnist`` alone reads ``$IBC_DATA/mnist`` (here the shared MNIST test set)."""
+    monkeypatch.setenv("IBC_DATA", str(shared_data))
+    bare = load_dataset("mnist")
+    explicit = load_dataset(f"mnist:{shared_data / 'mnist'}")
+    assert bare.name == "mnist" and bare.n == explicit.n == 10_000
+    np.testing.assert_array_equal(bare.x, explicit.x)
+    assert load_dataset("mnist@n=100").n == 100  # preprocessing knobs apply as usual
