@@ -291,3 +291,26 @@ def test_readme_scale_numbers_are_the_committed_measurements():
     g = json.loads((ROOT / "benchmarks/results/gp_scale_cpu.json").read_text())
     for s in g["sizes"]:
         assert f"n_train = {s['n_train']:,} in {s['seconds']:.1f} s" in text
+
+
+@pytest.mark.integration
+def test_readme_estimate_output_is_what_the_command_prints(tmp_path):
+    """``$ ibc estimate`` in the README is the command's output, every character (at the README's
+    100 columns; the last line names the platform, here a CPU like the README's)."""
+    import os
+    import subprocess
+    import sys
+
+    text = README.read_text()
+    block = text.split("$ ibc estimate\n", 1)[1].split("```", 1)[0]
+    env = dict(os.environ, COLUMNS="100", JAX_PLATFORMS="cpu")
+    out = subprocess.run(
+        [sys.executable, "-m", "ibcomplexity", "estimate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    got = [line.rstrip() for line in out.splitlines()]
+    assert got == [line.rstrip() for line in block.splitlines()]

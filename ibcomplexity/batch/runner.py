@@ -616,7 +616,10 @@ def _plot_unit(out: Path, job: Job, unit: Unit, ctx, losses, ests, exact) -> str
             b = exact[eps].bits
             parts.append(f"{eps:g}: {'inf' if math.isinf(b) else f'{b:.4g}'} bits exact")
         elif ests.get(eps) is not None:
-            parts.append(f"{eps:g}: {ests[eps].bits:.4g} bits")
+            e = ests[eps]
+            # a lower bound has no value (bits None): the label states the bound
+            value = f"{e.bits:.4g}" if e.bits is not None else f">= {float(e.ci_bits[0]):.4g}"
+            parts.append(f"{eps:g}: {value} bits")
     models = None
     distribution = None
     if isinstance(unit.space, GPSpaceSpec):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -30,13 +31,16 @@ PIPE_WIDTH = 400
 
 
 def make_console(stderr: bool = False):
-    """A rich console; through a pipe or into a file, :data:`PIPE_WIDTH` columns wide, so tables
-    keep every character (tables are as wide as their content, never wider)."""
+    """A rich console; through a pipe or into a file, ``$COLUMNS`` or :data:`PIPE_WIDTH` columns
+    wide, so tables keep every character (tables are as wide as their content, never wider)."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     tty = hasattr(stream, "isatty") and stream.isatty()
-    width = None if tty else PIPE_WIDTH
+    columns = os.environ.get("COLUMNS", "")
+    width = (
+        None if tty else (int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH)
+    )
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
