@@ -13,6 +13,7 @@ path, not a traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -73,14 +74,18 @@ def _save(fig, path: str | os.PathLike) -> Path:
     return out
 
 
+#: Target lines, one color per target (reds, darkest first).
+_TARGET_COLORS = ["#cb181d", "#fb6a4a", "#a50f15", "#fcbba1"]
+
+
 def plot_loss_distribution(
     path: str | Path,
     *,
-    target: float,
+    target: float | Sequence[float],
     losses: np.ndarray | None = None,
     distribution=None,
     title: str = "",
-    bits_label: str = "",
+    bits_label: str | Sequence[str] = "",
     models: dict | None = None,
 ) -> Path:
     r"""Two panels: the loss density (histogram of sampled losses and/or the exact density from the
@@ -89,12 +94,13 @@ def plot_loss_distribution(
     Args:
       path: image file to write, in the format its extension names (:data:`PLOT_SUFFIXES`;
         parent folders are created).
-      target: the target loss, drawn as a vertical line.
+      target: the target loss, drawn as a vertical line, or several targets (one line each).
       losses: sampled losses (optional).
       distribution: an object with ``log_cdf(x)``, ``mean``, ``variance`` and ``offset``, e.g. a
         :class:`~ibcomplexity.distributions.GeneralizedChiSquare` (optional).
       title: figure title.
-      bits_label: text for the target line's legend entry (e.g. ``"eps = 0.01: 523 bits"``).
+      bits_label: text for the target line's legend entry (e.g. ``"eps = 0.01: 523 bits"``),
+        or one per target.
       models: fitted laws to overlay, ``{label: distribution}`` (same interface as
         ``distribution``), drawn dashed.
     """
@@ -106,7 +112,13 @@ def plot_loss_distribution(
 
     if losses is None and distribution is None:
         raise ValueError("plot_loss_distribution needs losses, a distribution, or both")
-    lo_candidates, hi_candidates = [target], [target]
+    targets = [float(target)] if np.ndim(target) == 0 else [float(t) for t in target]
+    names = [bits_label] if isinstance(bits_label, str) else list(bits_label)
+    names = [
+        (names[i] if i < len(names) and names[i] else f"target {t:g}")
+        for i, t in enumerate(targets)
+    ]
+    lo_candidates, hi_candidates = list(targets), list(targets)
     if losses is not None:
         losses = np.asarray(losses, dtype=np.float64)
         lo_candidates.append(float(losses.min()))
@@ -139,9 +151,8 @@ def plot_loss_distribution(
         ax1.plot(grid, np.gradient(np.exp(log_cdf), grid), "--", color=color, lw=1.4, label=label)
         ax2.plot(grid, log_cdf / np.log(10), "--", color=color, lw=1.4, label=label)
     for ax in (ax1, ax2):
-        ax.axvline(
-            target, color="#cb181d", ls="--", lw=1.5, label=bits_label or f"target {target:g}"
-        )
+        for t, name, color in zip(targets, names, _TARGET_COLORS * len(targets), strict=False):
+            ax.axvline(t, color=color, ls="--", lw=1.5, label=name)
         ax.set_xlabel("test loss (per-entry MSE)")
         ax.grid(alpha=0.3)
     ax1.set_ylabel("density")
@@ -162,11 +173,12 @@ def plot_bars(
     labels: list[str],
     panels: dict[str, list[float | None]],
     title: str = "",
-    log: bool = True,
+    log: bool | Mapping[str, bool] = True,
 ) -> Path:
     """One bar chart per panel (``{y label: values per label}``), side by side; ``None`` or
-    non-finite values are left out and marked "n/a". ``path`` as for
-    :func:`plot_loss_distribution`."""
+    non-finite values are left out and marked "n/a". ``log``: a log y axis for every panel, or
+    ``{y label: bool}`` per panel (default log); a linear panel starts at 0, so close values
+    look close. ``path`` as for :func:`plot_loss_distribution`."""
     _format(path)
     import matplotlib
 
@@ -176,15 +188,18 @@ def plot_bars(
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), squeeze=False)
     pos = np.arange(len(labels))
     for ax, (ylabel, values) in zip(axes[0], panels.items(), strict=True):
-        ok = [v is not None and np.isfinite(v) and (v > 0 or not log) for v in values]
+        use_log = log.get(ylabel, True) if isinstance(log, Mapping) else log
+        ok = [v is not None and np.isfinite(v) and (v > 0 or not use_log) for v in values]
         heights = [v if good else 0.0 for v, good in zip(values, ok, strict=True)]
         bars = ax.bar(pos, heights, color="#3182bd")
         for b, v, good in zip(bars, values, ok, strict=True):
             text = f"{v:.3g}" if good else "n/a"
-            y = b.get_height() if good else (1.0 if log else 0.0)
+            y = b.get_height() if good else (1.0 if use_log else 0.0)
             ax.annotate(text, (b.get_x() + b.get_width() / 2, y), ha="center", va="bottom")
-        if log and any(ok):
+        if use_log and any(ok):
             ax.set_yscale("log")
+        elif all(h >= 0 for h in heights):
+            ax.set_ylim(bottom=0)
         ax.set_xticks(pos, labels, rotation=20, ha="right", fontsize=8)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, axis="y")

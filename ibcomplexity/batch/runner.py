@@ -610,16 +610,18 @@ def _plot_unit(out: Path, job: Job, unit: Unit, ctx, losses, ests, exact) -> str
     if losses.size == 0:
         return None
     target = job.targets[0]
-    parts = []
+    parts = []  # one legend entry per target, each drawn as its own line
     for eps in job.targets:
         if exact:
             b = exact[eps].bits
-            parts.append(f"{eps:g}: {'inf' if math.isinf(b) else f'{b:.4g}'} bits exact")
+            parts.append(f"target {eps:g}: {'inf' if math.isinf(b) else f'{b:.4g}'} bits exact")
         elif ests.get(eps) is not None:
             e = ests[eps]
             # a lower bound has no value (bits None): the label states the bound
             value = f"{e.bits:.4g}" if e.bits is not None else f">= {float(e.ci_bits[0]):.4g}"
-            parts.append(f"{eps:g}: {value} bits")
+            parts.append(f"target {eps:g}: {value} bits")
+        else:
+            parts.append(f"target {eps:g}")
     models = None
     distribution = None
     if isinstance(unit.space, GPSpaceSpec):
@@ -632,14 +634,14 @@ def _plot_unit(out: Path, job: Job, unit: Unit, ctx, losses, ests, exact) -> str
     rel = f"plots/{unit.id}_{_slug(unit.task.label)}_{_slug(unit.space.label)}.png"
     plot_loss_distribution(
         out / rel,
-        target=target,
+        target=list(job.targets),
         losses=losses,
         distribution=distribution,
         models=models,
         title=f"{unit.space.label} on {unit.task.label} (n_train={unit.task.n_train}, "
         f"n_test={unit.task.n_test}, {losses.size} "
         f"{'samples' if distribution is not None else 'fitting networks'})",
-        bits_label="targets " + "; ".join(parts) if parts else "",
+        bits_label=parts,
     )
     return rel
 

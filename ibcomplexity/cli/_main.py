@@ -192,7 +192,77 @@ def _parser() -> argparse.ArgumentParser:
     from ibcomplexity.cli.downloads import add_parser as add_data_parser
 
     add_data_parser(sub, common=common)
+    for name, parser in sub.choices.items():
+        text, examples = _COMMAND_HELP[name]
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        parser.description = parser.description or text
+        if examples:
+            ex = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+            parser.epilog = f"{parser.epilog}\n\n{ex}" if parser.epilog else ex
     return p
+
+
+#: Each command's description (where its parser sets none) and examples, shown by ``--help``.
+_COMMAND_HELP: dict[str, tuple[str, tuple[str, ...]]] = {
+    "bound": (
+        "The model-agnostic bound (Boopathy et al., ICML 2023) from a bundled or computed data "
+        "card, or from the statistics measured on a dataset.",
+        (
+            "ibc bound --card mnist --convention reference",
+            "ibc bound --dataset digits",
+            "ibc bound --card cartpole --set observations=3",
+        ),
+    ),
+    "stats": (
+        "Task statistics of a dataset: n, classes, the radius R, the intrinsic dimension m "
+        "(Levina-Bickel MLE) and the resolution delta.",
+        ("ibc stats --dataset digits", "ibc stats --dataset mnist --delta-method extreme-value"),
+    ),
+    "cards": (
+        "The bundled data cards, with their bound in the paper's (reference) convention.",
+        ("ibc cards", "ibc cards --json"),
+    ),
+    "card": ("", ("ibc card --dataset digits > digits.md", "ibc bound --card digits.md")),
+    "datasets": (
+        "Every dataset spec: the built-in digits, downloaded data sets, IDX, npz, CIFAR, image "
+        "folders, Omniglot, synthetic manifolds, MDP regression sources, and @knob "
+        "preprocessing.",
+        ("ibc datasets",),
+    ),
+    "kernel": (
+        "The exact inductive bias of a Gaussian-process (kernel) hypothesis space on a task "
+        "(Boopathy et al., IJCAI 2024), computed without sampling; with --samples, also the "
+        "estimate from sampled hypotheses beside it.",
+        (
+            "ibc kernel --dataset digits --n-train 500 --n-test 200 --target-mse 0.02",
+            "ibc kernel --kernel matern52 --samples 20000 --plot kernel.png",
+        ),
+    ),
+    "estimate": (
+        "The main job: the model-agnostic bound from the task's statistics and the exact GP "
+        "inductive bias, side by side, with a plot of the GP loss distribution.",
+        ("ibc estimate", "ibc estimate --dataset mnist --out mnist-out"),
+    ),
+    "nn": (
+        "Train networks of one architecture from independent seeds and estimate the bits "
+        "required within that space to reach a target test MSE.",
+        ("ibc nn --arch mlp:width=256,depth=2 --samples 128 --target-mse 0.0115",),
+    ),
+    "compare": (
+        "The inductive bias each architecture provides, measured in a fixed base space (the "
+        "exact GP space and the model-agnostic bound), with paired differences.",
+        ("ibc compare --arch mlp:width=32,depth=1 --arch mlp:width=8,depth=1 --samples 20",),
+    ),
+    "fewshot": ("", ("ibc fewshot --dataset images_background.zip --ways 20 --shots 1",)),
+    "batch": (
+        "",
+        (
+            "ibc batch experiments/batch/example.toml --out batch-out",
+            "ibc batch experiments/batch/example.toml --out batch-out --resume",
+        ),
+    ),
+    "data": ("", ()),
+}
 
 
 #: Commands that compute with JAX: their output names the platform (``ibc bound --card`` does

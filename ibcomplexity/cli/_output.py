@@ -123,6 +123,13 @@ def write_text(path: Path, text: str, what: str) -> None:
         raise InputError(f"could not write {what} {path}: {exc.strerror or exc}") from None
 
 
+def short_spec(spec: str) -> str:
+    """A spec for titles and notes: long decimals (a resolved median bandwidth) to 4 significant
+    digits, ``rbf:bandwidth=3.06632414300902`` -> ``rbf:bandwidth=3.066``; JSON keeps the full
+    spec."""
+    return re.sub(r"\d+\.\d{5,}(?:e[-+]?\d+)?", lambda m: f"{float(m.group()):.4g}", spec)
+
+
 def bits_text(bits: float) -> str:
 
     return "infinite" if math.isinf(bits) else f"{bits:.6g} bits"

@@ -8,7 +8,14 @@ from typing import Any
 
 from ibcomplexity._validation import check_target_error
 from ibcomplexity.cli._checks import check_gp_memory, check_plot, kernel_option
-from ibcomplexity.cli._output import bits_text, make_console, print_json, progress, write_text
+from ibcomplexity.cli._output import (
+    bits_text,
+    make_console,
+    print_json,
+    progress,
+    short_spec,
+    write_text,
+)
 from ibcomplexity.cli.data import is_source, statistics_table
 
 DEFAULT_TARGET_MSE = 0.01
@@ -53,7 +60,7 @@ def cmd_kernel(args) -> int:
             target=args.target_mse,
             losses=result.losses,
             distribution=result.distribution,
-            title=f"GP ({exact.space['kernel']}) on {inputs['dataset']}: "
+            title=f"GP ({short_spec(exact.space['kernel'])}) on {inputs['dataset']}: "
             f"n_train={inputs['n_train']}, n_test={inputs['n_test']}",
             bits_label=f"target {args.target_mse:g}: {bits_text(exact.bits)}",
         )
@@ -147,7 +154,7 @@ def cmd_estimate(args) -> int:
         out / "loss_distribution.png",
         target=args.target_mse,
         distribution=result.distribution,
-        title=f"Exact GP loss distribution on {task.dataset} ({gp.space['kernel']}, "
+        title=f"Exact GP loss distribution on {task.dataset} ({short_spec(gp.space['kernel'])}, "
         f"n_train={task.n_train}, n_test={task.n_test})",
         bits_label=f"target MSE {args.target_mse:g}: {bits_text(gp.bits)}",
     )
@@ -200,7 +207,8 @@ def cmd_estimate(args) -> int:
         )
         + "). exact GP: "
         "-log2 P(test MSE <= target) for posterior samples of a GP with "
-        f"{gp.space['kernel']} (Boopathy et al., IJCAI 2024), computed without sampling."
+        f"{short_spec(gp.space['kernel'])} (Boopathy et al., IJCAI 2024), computed without "
+        "sampling."
     )
     console.print(f"wrote {out / 'estimate.json'} and {plot}")
     return 0

@@ -78,3 +78,15 @@ def test_fewshot_takes_dataset_like_every_command(capsys, tmp_path):
     for option in ("--dataset", "--data"):
         assert main(["fewshot", option, str(tmp_path / "missing.zip"), "--quiet"]) == 2
         assert "missing.zip" in capsys.readouterr().err
+
+
+def test_every_command_has_a_description_and_examples(capsys):
+    from ibcomplexity.cli._main import _parser
+
+    sub = next(a for a in _parser()._actions if a.dest == "command")
+    assert set(sub.choices) >= {"estimate", "bound", "kernel", "nn", "compare", "batch", "data"}
+    for name, parser in sub.choices.items():
+        assert parser.description, name
+        assert "examples:\n  ibc " in (parser.epilog or ""), name
+        lines = parser.epilog.split("examples:\n", 1)[1].splitlines()
+        assert lines[0].startswith(f"  ibc {name}") and all(x.startswith("  ibc ") for x in lines)
