@@ -76,12 +76,17 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_CONVENTION,
         help=f"bound convention (default {DEFAULT_CONVENTION}; 'reference' reproduces the paper)",
     )
-    b.add_argument("--unit", choices=("bits", "nats"), default="bits")
+    b.add_argument(
+        "--unit", choices=("bits", "nats"), default="bits", help="unit of the bound (default bits)"
+    )
     b.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a card statistic"
     )
     b.add_argument(
-        "--product-with", metavar="CARD", help="bound for the product task CARD x (this card)"
+        "--product-with",
+        metavar="CARD",
+        help="the bound for the product task (this card) x CARD; its target error and delta are "
+        "this card's",
     )
     add_n_train(b)
     add_stats_options(b)
@@ -145,7 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     gp_options(k, n_train=1000, n_test=500)
     k.add_argument("--samples", type=int, default=None, help="also sample S hypotheses and fit")
     k.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
-    k.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    k.add_argument(
+        "--dtype",
+        choices=("float32", "float64"),
+        default="float32",
+        help="dtype of the sampled losses (default float32; float64 for targets far in the tail)",
+    )
     k.add_argument(
         "--seed",
         type=int,

@@ -96,7 +96,7 @@ def add_parsers(sub, *, common, dataset_help: str, default_target_mse: float) ->
     c.add_argument(
         "--arch", action="append", required=True, help="architecture spec (repeat for each)"
     )
-    training(c, samples=64)
+    training(c, samples=128)  # the same default as ibc nn
     c.add_argument("--kernel", default="rbf", help="kernel of the base GP space (default rbf)")
     c.add_argument(
         "--bandwidth", default=None, help="base GP bandwidth: a number or 'median' (default)"

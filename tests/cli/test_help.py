@@ -90,3 +90,17 @@ def test_every_command_has_a_description_and_examples(capsys):
         assert "examples:\n  ibc " in (parser.epilog or ""), name
         lines = parser.epilog.split("examples:\n", 1)[1].splitlines()
         assert lines[0].startswith(f"  ibc {name}") and all(x.startswith("  ibc ") for x in lines)
+
+
+def test_defaults_agree_and_every_option_says_what_it_does():
+    from ibcomplexity.cli._main import _parser
+
+    sub = next(a for a in _parser()._actions if a.dest == "command")
+    nn, compare = sub.choices["nn"], sub.choices["compare"]
+    assert nn.get_default("samples") == compare.get_default("samples") == 128
+    for name, parser in sub.choices.items():
+        for action in parser._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"ibc {name} {action.option_strings[0]} has no help"
+    product = next(a for a in sub.choices["bound"]._actions if a.dest == "product_with")
+    assert "(this card) x CARD" in product.help  # the order product_bound_from_cards uses
