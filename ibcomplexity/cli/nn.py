@@ -214,7 +214,7 @@ def _nn_table(summary, est, inputs, args):
     t.add_row(
         "training",
         f"{cfg['optimizer']} lr={cfg['lr']:g}, {cfg['epochs']} epochs, batch {cfg['batch_size']}, "
-        f"loss {cfg['loss']}",
+        f"loss {cfg['loss']}, matmul precision {cfg.get('precision', 'default')}",
     )
     t.add_row(
         "time", f"{summary['seconds']:.1f} s ({summary['networks_per_second']:.3g} networks/s)"
