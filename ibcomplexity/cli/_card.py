@@ -29,8 +29,12 @@ def cmd_card(args) -> int:
     """``ibc card --dataset SPEC``: a Markdown data card (YAML front matter) on stdout."""
     import sys
 
+    from ibcomplexity.cli._checks import note_ignored
+    from ibcomplexity.tasks import is_task_source
     from ibcomplexity.workflows.task_bound import computed_card
 
+    if not is_task_source(args.dataset):
+        note_ignored(args, ("--n-train",), "it sizes a regression source (cartpole, pendulum)")
     with progress(not args.quiet) as pf:
         r = computed_card(
             args.dataset,

@@ -101,3 +101,14 @@ def kernel_option(args):
                 raise InputError(f"--bandwidth must be a number or 'median', got {bw!r}") from None
         kernel = make_kernel(dataclasses.replace(kernel, bandwidth=bw))
     return kernel
+
+
+def note_ignored(args, options: tuple[str, ...], why: str) -> None:
+    """One ``ibc: note:`` line on stderr naming the ``options`` the user gave (on the command
+    line) that this command ignores, and ``why``; nothing when none was given."""
+    argv = getattr(args, "argv", None) or []
+    given = [o for o in options if any(a == o or a.startswith(o + "=") for a in argv)]
+    if given:
+        import sys
+
+        sys.stderr.write(f"ibc: note: {', '.join(given)} ignored: {why}\n")

@@ -96,8 +96,11 @@ def compute_stats(args, progress_factory):
 
 
 def cmd_stats(args) -> int:
+    from ibcomplexity.cli._checks import note_ignored
     from ibcomplexity.tasks import is_task_source
 
+    if not is_task_source(args.dataset):
+        note_ignored(args, ("--n-train",), "it sizes a regression source (cartpole, pendulum)")
     if is_task_source(args.dataset):
         from ibcomplexity.cli._card import source_stats
 
@@ -143,6 +146,17 @@ def cmd_bound(args) -> int:
     if (args.card is None) == (args.dataset is None):
         raise InputError("give exactly one of --card NAME_OR_PATH or --dataset SPEC")
     overrides = _parse_overrides(args.set) if args.set else None
+    from ibcomplexity.cli._checks import note_ignored
+    from ibcomplexity.tasks import is_task_source
+
+    if args.card is not None:
+        note_ignored(
+            args,
+            ("--seed", "--k", "--num-queries", "--delta-method", "--n-train"),
+            "a card's statistics are already computed",
+        )
+    elif not is_task_source(args.dataset):
+        note_ignored(args, ("--n-train",), "it sizes a regression source (cartpole, pendulum)")
     with progress(not args.quiet and args.card is None) as pf:
         r = task_bound(
             card=args.card,

@@ -27,6 +27,14 @@ def cmd_kernel(args) -> int:
 
     check_plot(args)
     check_gp_memory(args)
+    if args.samples is None:
+        from ibcomplexity.cli._checks import note_ignored
+
+        note_ignored(
+            args,
+            ("--bootstrap", "--dtype", "--seed"),
+            "they apply to sampled hypotheses (--samples)",
+        )
     if args.samples is not None:
         from ibcomplexity._limits import check_memory
 

@@ -104,3 +104,24 @@ def test_defaults_agree_and_every_option_says_what_it_does():
                 assert action.help, f"ibc {name} {action.option_strings[0]} has no help"
     product = next(a for a in sub.choices["bound"]._actions if a.dest == "product_with")
     assert "(this card) x CARD" in product.help  # the order product_bound_from_cards uses
+
+
+@pytest.mark.parametrize(
+    ("argv", "note"),
+    [
+        ("bound --card mnist --k 7 --seed 2", "--seed, --k ignored: a card's statistics"),
+        ("stats --dataset digits --n-train 50 --quiet", "--n-train ignored: it sizes a regression"),
+        ("kernel --n-train 50 --n-test 20 --dtype float64 --quiet", "--dtype ignored: they apply"),
+    ],
+)
+def test_an_ignored_option_is_named(capsys, argv, note):
+    assert main(argv.split()) == 0
+    assert f"ibc: note: {note}" in capsys.readouterr().err
+
+
+def test_options_that_apply_are_not_called_ignored(capsys):
+    assert (
+        main("kernel --n-train 50 --n-test 20 --samples 100 --dtype float64 --quiet".split()) == 0
+    )
+    assert main("stats --dataset digits --quiet".split()) == 0
+    assert "ignored" not in capsys.readouterr().err
