@@ -163,15 +163,19 @@ def _list_of(errors, path, v, item, *, what: str):
 def _resolve_dataset(spec: str, base: Path) -> str:
     """The dataset spec with relative paths taken relative to ``base`` (the job file's folder)."""
     scheme, sep, rest = spec.partition(":")
-    if not sep or scheme not in ("mnist", "idx", "npz"):
+    if not sep or scheme not in ("mnist", "idx", "npz", "csv", "tsv", "npy"):
         return spec
 
     def fix(p: str) -> str:
         path = Path(p).expanduser()
         return p if not p or path.is_absolute() else os.path.normpath(base / path)
 
-    if scheme == "idx":
-        return "idx:" + ",".join(fix(p) for p in rest.split(","))
+    if scheme in ("idx", "npy"):
+        return f"{scheme}:" + ",".join(fix(p) for p in rest.split(","))
+    if scheme in ("csv", "tsv"):
+        path, colon, option = rest.rpartition(":")
+        if colon and option.startswith("label="):
+            return f"{scheme}:{fix(path)}:{option}"
     if scheme == "mnist":
         directory, colon, split = rest.rpartition(":")
         if colon and split in ("train", "test"):

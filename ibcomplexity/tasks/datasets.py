@@ -332,6 +332,21 @@ _SCHEMES: dict[str, _Scheme] = {
         "ibcomplexity.tasks.synthetic",
         ("torus:m=M,D=D[,...]      synthetic m-torus in D dims, band-limited labels (seeded)",),
     ),
+    "csv": _Scheme(
+        "ibcomplexity.tasks.table",
+        (
+            "csv:FILE[:label=COLUMN]   a table with a header row: numeric features and a label "
+            "column (name or index; default 'label', else the last)",
+        ),
+    ),
+    "tsv": _Scheme(
+        "ibcomplexity.tasks.table",
+        ("tsv:FILE[:label=COLUMN]   the same, tab-separated",),
+    ),
+    "npy": _Scheme(
+        "ibcomplexity.tasks.table",
+        ("npy:X.npy,Y.npy          features (n, ...) and labels (n,) saved with numpy.save",),
+    ),
     "cartpole": _Scheme(
         "ibcomplexity.tasks.mdp",
         (
