@@ -38,16 +38,13 @@ def classification_task(card: Card | str) -> ClassificationTask:
     c = load_card(card) if not isinstance(card, Card) else card
     if c.task != "classification":
         raise InputError(f"card {c.name} is a {c.task} card, not a classification card")
-    s = c.statistics
-    return ClassificationTask(
-        n=s["n"],
-        m=s["m"],
-        radius=s["radius"],
-        delta=s["delta"],
-        classes=s["classes"],
-        target_error=s["target_error"],
-        name=c.name,
-    )
+    return ClassificationTask(**_classification_fields(c.statistics), name=c.name)
+
+
+def _classification_fields(s) -> dict:
+    """The classification form's inputs from a card's statistics."""
+    keys = ("n", "m", "radius", "delta", "classes", "target_error")
+    return {k: s[k] for k in keys}
 
 
 def bound_from_card(
@@ -70,16 +67,7 @@ def bound_from_card(
     if target_error is not None:
         s["target_error"] = SCHEMAS[c.task]["target_error"]("target_error", target_error)
     if c.task == "classification":
-        return classification_bound(
-            n=s["n"],
-            m=s["m"],
-            radius=s["radius"],
-            delta=s["delta"],
-            classes=s["classes"],
-            target_error=s["target_error"],
-            convention=convention,
-            unit=unit,
-        )
+        return classification_bound(**_classification_fields(s), convention=convention, unit=unit)
     if c.task == "rl":
         return rl_bound(
             obs_dim=s["obs_dim"],
