@@ -24,6 +24,7 @@ RANK = {
     "results": 1,
     "_options": 1,
     "_limits": 1,
+    "_user_code": 1,
     "distributions": 1,
     "sampling": 1,
     "plots": 2,

@@ -163,7 +163,7 @@ def _list_of(errors, path, v, item, *, what: str):
 def _resolve_dataset(spec: str, base: Path) -> str:
     """The dataset spec with relative paths taken relative to ``base`` (the job file's folder)."""
     scheme, sep, rest = spec.partition(":")
-    if not sep or scheme not in ("mnist", "idx", "npz", "csv", "tsv", "npy"):
+    if not sep or scheme not in ("mnist", "idx", "npz", "csv", "tsv", "npy", "parquet", "hf"):
         return spec
 
     def fix(p: str) -> str:
@@ -176,6 +176,13 @@ def _resolve_dataset(spec: str, base: Path) -> str:
         path, colon, option = rest.rpartition(":")
         if colon and option.startswith("label="):
             return f"{scheme}:{fix(path)}:{option}"
+    if scheme in ("parquet", "hf"):  # PATH[:label=C][:features=C;C][:split=S], options in any order
+        path, options = rest, ""
+        while True:
+            head, colon, option = path.rpartition(":")
+            if not colon or not option.startswith(("label=", "features=", "split=")):
+                return f"{scheme}:{fix(path)}{options}"
+            path, options = head, f":{option}{options}"
     if scheme == "mnist":
         directory, colon, split = rest.rpartition(":")
         if colon and split in ("train", "test"):
@@ -281,16 +288,25 @@ def _check_task(
     )
 
 
-def _check_gp(errors: _Errors, path: str, i: int, s: dict) -> GPSpaceSpec | None:
+def _check_gp(errors: _Errors, path: str, i: int, s: dict, base: Path) -> GPSpaceSpec | None:
     from ibcomplexity.hypotheses.kernels import PREPROCESSING_MODES, make_kernel
 
     errors.unknown_keys(path, s, _GP_KEYS)
     v = {**GP_DEFAULTS, **s}
-    kernel = None
+    kernel, code, written = None, None, None
     kspec = _string(errors, f"{path}.kernel", v["kernel"])
     if kspec is not None:
         try:
-            kernel = make_kernel(kspec)
+            if kspec.strip().lower().startswith("py:"):
+                # the user's function, from a path relative to the job file; the canonical form
+                # keeps the path as written (the hash does not depend on where the job lives)
+                from ibcomplexity._user_code import parse_user_spec
+
+                resolved, code = _resolve_user(kspec, base, "kernel")
+                written = (parse_user_spec(resolved, what="kernel").module, kspec)
+                kernel = make_kernel(resolved)
+            else:
+                kernel = make_kernel(kspec)
         except InputError as e:
             errors.add(f"{path}.kernel", str(e))
     bw = v["bandwidth"]
@@ -317,32 +333,47 @@ def _check_gp(errors: _Errors, path: str, i: int, s: dict) -> GPSpaceSpec | None
     label = _string(errors, f"{path}.name", v["name"]) if "name" in s else None
     if kernel is None or pre is None or dtype is None or ("name" in s and label is None):
         return None
+    shown = kernel.spec
+    if written is not None:
+        from ibcomplexity._user_code import parse_user_spec
+
+        as_written = parse_user_spec(written[1], what="kernel").module
+        shown = kernel.spec.replace(written[0], as_written, 1)
     return GPSpaceSpec(
         index=i,
-        label=label or f"gp:{kernel.spec}",
-        kernel=kernel.spec,
+        label=label or f"gp:{shown}",
+        kernel=shown,
         preprocess=pre,
         dtype=dtype,
+        resolved_kernel=kernel.spec if written is not None else "",
+        code=code,
     )
 
 
-def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None:
+def _check_nn(errors: _Errors, path: str, i: int, s: dict, base: Path) -> NNSpaceSpec | None:
     from ibcomplexity.hypotheses.networks import ARCHITECTURES
     from ibcomplexity.hypotheses.training import LOSSES, OPTIMIZERS, PRECISIONS
 
     errors.unknown_keys(path, s, _NN_KEYS)
     v = {**NN_DEFAULTS, **s}
-    arch = None
+    arch, resolved, code = None, "", None
     if "arch" not in s:
         errors.add(f"{path}.arch", "is required for type = 'nn' (e.g. 'mlp:width=256,depth=2')")
     else:
         arch = _string(errors, f"{path}.arch", s["arch"])
         if arch is not None:
             name = arch.partition(":")[0].strip().lower()
-            if name not in ARCHITECTURES:
+            if name == "py":
+                try:
+                    resolved, code = _resolve_user(arch, base, "architecture")
+                except InputError as e:
+                    errors.add(f"{path}.arch", str(e))
+                    arch = None
+            elif name not in ARCHITECTURES:
                 errors.add(
                     f"{path}.arch",
-                    f"unknown architecture {name!r}; valid: {', '.join(ARCHITECTURES)}",
+                    f"unknown architecture {name!r}; valid: {', '.join(ARCHITECTURES)}, or "
+                    "py:MODULE:FACTORY (your own flax module)",
                 )
                 arch = None
     epochs = _int(errors, f"{path}.epochs", v["epochs"], minimum=1, maximum=MAX_EPOCHS)
@@ -381,7 +412,26 @@ def _check_nn(errors: _Errors, path: str, i: int, s: dict) -> NNSpaceSpec | None
         loss=loss,
         fit_threshold=thr,
         precision=precision,
+        resolved_arch=resolved,
+        code=code,
     )
+
+
+def _resolve_user(spec: str, base: Path, what: str) -> tuple[str, str]:
+    """A ``py:`` spec (architecture or kernel) with a relative ``.py`` path taken relative to
+    ``base`` (the job file's folder), and the digest of its module's file (found without running
+    it)."""
+    from ibcomplexity._user_code import file_digest, module_file, parse_user_spec
+
+    parsed = parse_user_spec(spec, what=what)
+    module = parsed.module
+    if module.endswith(".py") or "/" in module or os.sep in module:
+        path = Path(module).expanduser()
+        if not path.is_absolute():
+            module = os.path.normpath(base / path)
+    text = parsed.text.replace(parsed.module, module, 1)
+    resolved = dataclasses.replace(parsed, module=module, text=text)
+    return text, file_digest(module_file(resolved, what=what))
 
 
 def _field_of(error: Exception, path: str, fields: tuple[str, ...]) -> str:
@@ -391,16 +441,16 @@ def _field_of(error: Exception, path: str, fields: tuple[str, ...]) -> str:
     return f"{path}.{min(named)[1]}" if named else path
 
 
-def _check_space(errors: _Errors, i: int, s: Any):
+def _check_space(errors: _Errors, i: int, s: Any, base: Path):
     path = f"spaces[{i}]"
     if not isinstance(s, dict):
         errors.add(path, f"must be a table ([[spaces]]), got {_describe(s)}")
         return None
     kind = s.get("type")
     if kind == "gp":
-        return _check_gp(errors, path, i, s)
+        return _check_gp(errors, path, i, s, base)
     if kind == "nn":
-        return _check_nn(errors, path, i, s)
+        return _check_nn(errors, path, i, s, base)
     if "type" not in s:
         errors.add(f"{path}.type", "is required: 'gp' (kernel/GP space) or 'nn' (networks)")
     else:
@@ -528,7 +578,11 @@ def _check_data(errors: _Errors, tasks, spaces):
             if data is None:
                 continue
             try:
-                arch = parse_arch(s.arch, input_shape=_input_shape(data), outputs=data.classes)
+                arch = parse_arch(
+                    s.resolved_arch or s.arch,
+                    input_shape=_input_shape(data),
+                    outputs=data.classes,
+                )
             except InputError as e:
                 arch_errors.setdefault((s.index, str(e)), []).append(f"tasks[{t.index}]")
             else:
@@ -640,7 +694,7 @@ def parse_job(
         errors.add("spaces", "must be an array of tables ([[spaces]])")
     else:
         for i, s in enumerate(raw_spaces):
-            spec = _check_space(errors, i, s)
+            spec = _check_space(errors, i, s, base)
             if spec is not None:
                 spaces.append(spec)
     _unique_labels(errors, "tasks", sorted([*tasks, *cards], key=lambda t: t.index))

@@ -166,7 +166,10 @@ class _Context:
             from ibcomplexity.hypotheses import GPSpace, gp_posterior
             from ibcomplexity.hypotheses.sampling import default_chunk_size
 
-            space = GPSpace(kernel=unit.space.kernel, preprocessing=unit.space.preprocess)
+            space = GPSpace(
+                kernel=unit.space.resolved_kernel or unit.space.kernel,
+                preprocessing=unit.space.preprocess,
+            )
             self.posterior = gp_posterior(space, self.task)
             # Memory-bounded jitted width; the losses do not depend on it.
             self.sample_chunk = min(
@@ -178,7 +181,7 @@ class _Context:
             from ibcomplexity.hypotheses.networks import parse_arch
 
             self.arch = parse_arch(
-                unit.space.arch,
+                unit.space.resolved_arch or unit.space.arch,
                 input_shape=_input_shape(job.datasets[t.index]),
                 outputs=self.task.classes,
             )

@@ -133,6 +133,10 @@ class GPSpaceSpec:
     preprocess: str
     dtype: str
     type: str = "gp"
+    #: a user kernel (``py:``) with its ``.py`` path made relative to the job file's folder
+    resolved_kernel: str = ""
+    #: SHA-256 (16 hex digits) of a user kernel's module file, part of the content hash
+    code: str | None = None
 
     def canonical(self) -> dict[str, Any]:
         return {
@@ -141,6 +145,7 @@ class GPSpaceSpec:
             "kernel": self.kernel,
             "preprocess": self.preprocess,
             "dtype": self.dtype,
+            **({"code": self.code} if self.code is not None else {}),
         }
 
     def identity(self) -> dict[str, Any]:
@@ -155,7 +160,13 @@ class GPSpaceSpec:
 
 @dataclass(frozen=True)
 class NNSpaceSpec:
-    """A neural-network hypothesis space: an architecture spec and its training settings."""
+    """A neural-network hypothesis space: an architecture spec and its training settings.
+
+    For the user's own module (``arch = "py:MODULE:FACTORY"``), ``resolved_arch`` is the spec with
+    a relative ``.py`` path made relative to the job file's folder, and ``code`` the SHA-256 (16
+    hex digits) of the module's file: it is part of the content hash, so editing the module makes
+    a new job instead of mixing networks of two versions of the code in one.
+    """
 
     index: int
     label: str
@@ -169,10 +180,14 @@ class NNSpaceSpec:
     fit_threshold: float
     type: str = "nn"
     precision: str = "default"
+    resolved_arch: str = ""
+    code: str | None = None
 
     def canonical(self) -> dict[str, Any]:
         # ``precision`` only when set: jobs written before it existed keep their hash and keys
         extra = {} if self.precision == "default" else {"precision": self.precision}
+        if self.code is not None:
+            extra["code"] = self.code
         return {
             "type": "nn",
             "name": self.label,

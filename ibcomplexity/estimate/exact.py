@@ -114,10 +114,17 @@ def loss_distribution(posterior: GPPosterior, *, prior_scale: float = 1.0) -> Ge
 
 
 def _describe_space(posterior: GPPosterior) -> dict[str, Any]:
+    user = {}
+    if posterior.kernel.function is not None:
+        from ibcomplexity._user_code import code_digest
+
+        # which version of the user's code made the number: its file's SHA-256 (16 hex digits)
+        user = {"kernel_code": code_digest(posterior.kernel.function)}
     return {
+        **user,
         "kernel": posterior.kernel.spec,
         "kernel_name": posterior.kernel.name,
-        "kernel_params": dict(posterior.kernel.params),
+        "kernel_params": {**dict(posterior.kernel.options), **posterior.kernel.params},
         "preprocessing": posterior.preprocessing.mode,
         "jitter": posterior.jitter,
         "jitter_abs": posterior.jitter_abs,

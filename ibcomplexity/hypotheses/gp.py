@@ -262,13 +262,62 @@ def _task_arrays(task) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 # size costs three compilations instead of one per eager operation. Only the kernel's name and
 # depth are static: bandwidths and variances are traced, so a new median bandwidth (a new task)
 # does not recompile.
-@partial(jax.jit, static_argnames=("name", "depth"))
-def _gram_blocks(xtr, xte, params, *, name: str, depth: int):
-    """``K_XX, K_X*, K_**`` and the mean diagonals of ``K_XX`` and ``K_**``."""
-    fn = KERNELS[name]
-    kw = {**params, "depth": depth} if name == "nngp" else params
-    kxx, kxs, kss = fn(xtr, None, **kw), fn(xtr, xte, **kw), fn(xte, None, **kw)
+@partial(jax.jit, static_argnames=("name", "depth", "function", "options"))
+def _gram_blocks(xtr, xte, params, *, name: str, depth: int, function=None, options=()):
+    """``K_XX, K_X*, K_**`` and the mean diagonals of ``K_XX`` and ``K_**``.
+
+    A user kernel (``function``) is called with both arguments, ``function(x1, x2, **kw)``."""
+    if function is not None:
+        kw = {**dict(options), **params}
+        kxx, kxs, kss = function(xtr, xtr, **kw), function(xtr, xte, **kw), function(xte, xte, **kw)
+    else:
+        fn = KERNELS[name]
+        kw = {**params, "depth": depth} if name == "nngp" else params
+        kxx, kxs, kss = fn(xtr, None, **kw), fn(xtr, xte, **kw), fn(xte, None, **kw)
     return kxx, kxs, kss, jnp.mean(jnp.diagonal(kxx)), jnp.mean(jnp.diagonal(kss))
+
+
+def _user_gram_blocks(kernel, xtr, xte, params):
+    """:func:`_gram_blocks` for a user kernel, its failures and wrong results as one line each:
+    an exception while tracing it, a result of the wrong shape, non-finite or non-symmetric
+    entries (a covariance is symmetric; 1e-8 of the largest entry is allowed for rounding)."""
+    from ibcomplexity._user_code import one_line
+
+    what = f"kernel {kernel.spec!r}"
+    try:
+        blocks = _gram_blocks(
+            xtr,
+            xte,
+            params,
+            name=kernel.name,
+            depth=kernel.depth,
+            function=kernel.function,
+            options=kernel.options,
+        )
+    except Exception as e:
+        raise InputError(
+            f"{what}: evaluating it (jitted, float64) on inputs of shape {xtr.shape} and "
+            f"{xte.shape} failed: {one_line(e)}"
+        ) from None
+    n, m = xtr.shape[0], xte.shape[0]
+    names = (("x_train", "x_train"), ("x_train", "x_test"), ("x_test", "x_test"))
+    for block, want, args in zip(blocks[:3], ((n, n), (n, m), (m, m)), names, strict=True):
+        if getattr(block, "shape", None) != want:
+            got = getattr(block, "shape", type(block).__name__)
+            raise InputError(
+                f"{what} returns shape {got} for {args[0]} {(want[0], xtr.shape[1])} and "
+                f"{args[1]} {(want[1], xtr.shape[1])}; expected {want} (one entry per pair)"
+            )
+        if not bool(jnp.all(jnp.isfinite(block))):
+            raise InputError(f"{what} returns non-finite values (NaN or inf) on the task's inputs")
+    for block, which in ((blocks[0], "training"), (blocks[2], "test")):
+        scale = float(jnp.max(jnp.abs(block)))
+        if float(jnp.max(jnp.abs(block - block.T))) > 1e-8 * max(scale, 1e-300):
+            raise InputError(
+                f"{what} is not symmetric on the {which} inputs (k(x, y) != k(y, x)); a "
+                "covariance kernel must be"
+            )
+    return blocks
 
 
 @jax.jit
@@ -366,14 +415,19 @@ def gp_posterior(space: GPSpace, task) -> GPPosterior:
     n, m, k = xtr.shape[0], xte.shape[0], ytr.shape[1]
     with jax.enable_x64(True):
         params = {k: v for k, v in kernel.params.items() if k != "depth"}
-        kxx, kxs, kss, diag_mean, prior_var = _gram_blocks(
-            jnp.asarray(xtr), jnp.asarray(xte), params, name=kernel.name, depth=kernel.depth
-        )
+        if kernel.function is not None:
+            kxx, kxs, kss, diag_mean, prior_var = _user_gram_blocks(
+                kernel, jnp.asarray(xtr), jnp.asarray(xte), params
+            )
+        else:
+            kxx, kxs, kss, diag_mean, prior_var = _gram_blocks(
+                jnp.asarray(xtr), jnp.asarray(xte), params, name=kernel.name, depth=kernel.depth
+            )
         scale, prior_var = float(diag_mean), float(prior_var)
         if not (math.isfinite(scale) and scale > 0):
             raise InputError(
-                f"kernel {kernel.spec!r} has zero (or non-finite) variance on the training "
-                "inputs; choose other kernel parameters"
+                f"kernel {kernel.spec!r} has zero, negative or non-finite variance on the "
+                "training inputs (the mean of its Gram diagonal); choose other kernel parameters"
             )
         floor = n * _EPS64 * scale
         chol = None

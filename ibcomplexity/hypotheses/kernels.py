@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import jax
 import jax.numpy as jnp
@@ -337,8 +337,71 @@ class Kernel:
     depth: int = 1
     sigma_w2: float = 2.0
     sigma_b2: float = 0.0
+    #: the user's Gram function ``function(x1, x2, **options[, bandwidth=L])`` (``None`` for the
+    #: built-in kernels); see :meth:`from_function` and ``py:`` specs in :func:`make_kernel`.
+    function: Callable[..., jax.Array] | None = field(default=None, repr=False)
+    #: the user function's other keyword arguments, ``(key, value)`` pairs (static under jit).
+    options: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def from_function(
+        cls,
+        function: Callable[..., jax.Array],
+        *,
+        name: str | None = None,
+        bandwidth: float | str | None = "median",
+        **options,
+    ) -> Kernel:
+        r"""Your own kernel (the Python route): a JAX function returning the Gram matrix.
+
+        ``function(x1, x2, **options)`` takes inputs ``x1`` of shape ``(n1, d)`` and ``x2`` of
+        shape ``(n2, d)`` and returns ``K`` of shape ``(n1, n2)``, :math:`K_{ij} = k(x1_i,
+        x2_j)`, written with ``jax.numpy`` so that it can be jitted (it runs in float64). When it
+        takes a ``bandwidth`` keyword, that is a lengthscale: ``"median"`` (the default) is the
+        median heuristic of the training inputs, as for the built-in kernels. ``k`` must be a
+        covariance: symmetric and positive semi-definite (checked where the GP posterior is
+        built: a non-symmetric Gram matrix or one the Cholesky factorisation rejects is one
+        clear error).
+
+        Args:
+          function: the Gram function (hashable: a module-level function, not a new lambda per
+            call, or every call compiles again).
+          name: the label results show (default ``function:<module>.<qualified name>``).
+          bandwidth: the lengthscale, if ``function`` takes one.
+          **options: further keyword arguments of ``function`` (hashable values).
+
+        Example:
+          >>> def cosine(x1, x2):
+          ...     n1 = jnp.linalg.norm(x1, axis=1, keepdims=True)
+          ...     n2 = jnp.linalg.norm(x2, axis=1, keepdims=True)
+          ...     return (x1 @ x2.T) / (n1 * n2.T)
+          >>> Kernel.from_function(cosine).spec.endswith("cosine")
+          True
+        """
+        if not callable(function):
+            raise InputError(f"a kernel function must be callable, got {type(function).__name__}")
+        label = name or f"function:{function.__module__}.{function.__qualname__}"
+        return cls(
+            name=label,
+            bandwidth=bandwidth,
+            function=function,
+            options=tuple(options.items()),
+        )
+
+    @property
+    def takes_bandwidth(self) -> bool:
+        """Whether the kernel has a lengthscale (the stationary built-ins, and user functions
+        that take a ``bandwidth`` keyword)."""
+        if self.function is not None:
+            from ibcomplexity._user_code import accepts
+
+            return accepts(self.function, "bandwidth")
+        return self.name != "nngp"
 
     def __post_init__(self) -> None:
+        if self.function is not None:
+            self._check_user()
+            return
         if self.name not in KERNELS:
             raise InputError(f"unknown kernel {self.name!r}; valid kernels: {', '.join(KERNELS)}")
         if self.name == "nngp":
@@ -373,6 +436,26 @@ class Kernel:
                 )
             object.__setattr__(self, pname, float(v))
 
+    def _check_user(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError(f"a user kernel needs a name, got {self.name!r}")
+        try:
+            hash(self.options)
+        except TypeError:
+            raise InputError(
+                f"kernel {self.name!r}: option values must be hashable (numbers, strings, "
+                f"tuples), got {dict(self.options)!r}"
+            ) from None
+        if self.takes_bandwidth:
+            object.__setattr__(self, "bandwidth", _check_bandwidth(self.bandwidth, self.name))
+        elif self.bandwidth not in (None, "median"):
+            raise InputError(
+                f"kernel {self.name!r} has no bandwidth (its function takes no 'bandwidth' "
+                f"keyword), got {self.bandwidth!r}"
+            )
+        else:
+            object.__setattr__(self, "bandwidth", None)
+
     @property
     def resolved(self) -> bool:
         """Whether every parameter is a number (no ``"median"`` left)."""
@@ -380,14 +463,28 @@ class Kernel:
 
     @property
     def params(self) -> dict[str, float | int]:
-        """The parameters the kernel function takes, as keyword arguments."""
+        """The numeric parameters the kernel function takes, as keyword arguments (traced under
+        jit; a user kernel's other options are :attr:`options`)."""
+        if self.function is not None:
+            return {"bandwidth": self.bandwidth} if self.takes_bandwidth else {}
         if self.name == "nngp":
             return {"depth": self.depth, "sigma_w2": self.sigma_w2, "sigma_b2": self.sigma_b2}
         return {"bandwidth": self.bandwidth}
 
     @property
     def spec(self) -> str:
-        """The spec string that :func:`make_kernel` parses back into this kernel."""
+        """The spec string that :func:`make_kernel` parses back into this kernel (for a kernel
+        built with :meth:`from_function`, a label: it cannot be parsed back)."""
+        if self.function is not None:
+            from ibcomplexity._user_code import PREFIX, format_options
+
+            if not self.name.startswith(PREFIX):
+                return self.name
+            items = ({"bandwidth": self.bandwidth} if self.takes_bandwidth else {}) | dict(
+                self.options
+            )
+            shown = format_options(items)
+            return self.name + (f":{shown}" if shown else "")
         return self.name + ":" + ",".join(f"{k}={v}" for k, v in self.params.items())
 
     def resolve(self, x_train: ArrayLike) -> Kernel:
@@ -406,6 +503,8 @@ class Kernel:
                 f"kernel {self.spec!r} has an unresolved median bandwidth; call "
                 ".resolve(x_train) first"
             )
+        if self.function is not None:
+            return self.function(x1, x1 if x2 is None else x2, **dict(self.options), **self.params)
         return KERNELS[self.name](x1, x2, **self.params)
 
 
@@ -435,6 +534,8 @@ def make_kernel(spec: str | Kernel) -> Kernel:
     """
     if isinstance(spec, Kernel):
         return spec
+    if callable(spec):
+        return Kernel.from_function(spec)
     if not isinstance(spec, str):
         raise InputError(f"kernel spec must be a string like 'rbf:bandwidth=2.5', got {spec!r}")
     if len(spec) > MAX_SPEC_CHARS:
@@ -444,9 +545,12 @@ def make_kernel(spec: str | Kernel) -> Kernel:
         )
     name, _, rest = spec.strip().partition(":")
     name = name.strip().lower()
+    if name == "py":
+        return _user_kernel(spec)
     if name not in KERNELS:
         raise InputError(
-            f"unknown kernel {name!r} in spec {spec!r}; valid kernels: {', '.join(KERNELS)}"
+            f"unknown kernel {name!r} in spec {spec!r}; valid kernels: {', '.join(KERNELS)}, "
+            "or py:MODULE:FUNCTION (your own)"
         )
     allowed = _NNGP_PARAMS if name == "nngp" else ("bandwidth",)
     params: dict[str, object] = {}
@@ -463,6 +567,22 @@ def make_kernel(spec: str | Kernel) -> Kernel:
                 f"parameter {key!r} of kernel {name!r} must be {what}{extra}, got {value!r}"
             ) from None
     return Kernel(name, **params)
+
+
+def _user_kernel(spec: str) -> Kernel:
+    """``py:MODULE:FUNCTION[:bandwidth=L,KEY=VALUE,...]``: the user's Gram function."""
+    from ibcomplexity._user_code import load_object
+
+    parsed, function = load_object(spec, what="kernel")
+    if not callable(function):
+        raise InputError(
+            f"kernel {parsed.text!r} names a {type(function).__name__}, not a function"
+        )
+    options = dict(parsed.options)
+    bandwidth = options.pop("bandwidth", "median")
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+    base = f"py:{parsed.module}:{parsed.name}"
+    return Kernel(name=base, bandwidth=bandwidth, function=function, options=tuple(options.items()))
 
 
 # --- preprocessing --------------------------------------------------------------------------

@@ -251,12 +251,29 @@ class Linear(nn.Module):
 # --- the architecture config ----------------------------------------------------------------
 
 
+class _ById:
+    """Compares by identity: a hand-built module is equal only to itself (hashable even when
+    its fields are not)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ById) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
 @dataclass(frozen=True)
 class Architecture:
     """A parsed architecture: the flax module plus the config it came from.
 
-    Equality and hashing use ``spec``, ``input_shape`` and ``outputs`` only (the module is fully
-    determined by them), so an ``Architecture`` can be a static argument of ``jax.jit``.
+    Equality and hashing use ``spec``, ``input_shape``, ``outputs`` and ``identity`` only (a spec
+    determines its module; a hand-built one, :meth:`from_module`, is equal only to itself), so an
+    ``Architecture`` can be a static argument of ``jax.jit``.
 
     Attributes:
       name: the architecture family (``"mlp"``, ``"cnn"``, ...; see :data:`ARCHITECTURES`).
@@ -275,6 +292,57 @@ class Architecture:
     outputs: int
     params: Mapping[str, object] = field(compare=False)
     module: nn.Module = field(compare=False, repr=False)
+    #: ``None`` when ``spec`` determines the module; the module itself for one built by hand
+    #: (:meth:`from_module`), so that two hand-built networks never share a compiled program.
+    identity: object = field(default=None, repr=False)
+
+    @classmethod
+    def from_module(
+        cls, module: nn.Module, *, input_shape, outputs: int, name: str | None = None
+    ) -> Architecture:
+        """Your own ``flax.linen`` module as an architecture (the Python route).
+
+        The module must map a batch of *flattened* inputs ``(batch, prod(input_shape))`` to
+        ``(batch, outputs)`` float outputs with ``module.apply(variables, x)`` (no mutable
+        collections such as batch statistics, no dropout RNGs: a hypothesis is a fixed function of
+        its weights); trainable weights live in the ``"params"`` collection, any other collection
+        is carried along unchanged. It is initialised and applied once on abstract inputs
+        (``jax.eval_shape``: nothing is computed) to check this, and its weights are counted for
+        the memory limit.
+
+        Args:
+          module: a ``flax.linen.Module`` instance, e.g. ``MyConvNet(outputs=10)``.
+          input_shape: ``(d,)`` or the image shape ``(H, W, C)`` of the task's inputs (the
+            module still receives them flattened; reshape inside it).
+          outputs: k, the number of classes.
+          name: the label results show (default ``module:<its class's dotted name>``).
+
+        Raises:
+          InputError: not a linen module, initialisation or application failing on inputs of
+            the task's shape, outputs of another shape than ``(batch, outputs)``, no trainable
+            parameters, or weights beyond the memory limit; one line naming the problem.
+
+        Example:
+          >>> arch = Architecture.from_module(nn.Dense(10), input_shape=(64,), outputs=10)
+          >>> arch.spec, arch.num_parameters
+          ('module:flax.linen.linear.Dense', 650)
+        """
+        shape = _check_input_shape(input_shape)
+        _check_outputs(outputs)
+        cls_name = f"{type(module).__module__}.{type(module).__qualname__}"
+        label = name if name is not None else f"module:{cls_name}"
+        if not isinstance(label, str) or not label.strip():
+            raise InputError(f"name must be a non-empty string, got {name!r}")
+        checked = _check_user_module(module, label, shape, outputs, source="the module")
+        return cls(
+            name="module",
+            spec=label,
+            input_shape=shape,
+            outputs=outputs,
+            params=MappingProxyType({"class": cls_name, **checked}),
+            module=module,
+            identity=_ById(module),
+        )
 
     @property
     def input_dim(self) -> int:
@@ -455,6 +523,15 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
       'mlp:width=64,depth=2,act=relu,init=lecun'
     """
     if isinstance(spec, Architecture):
+        if spec.identity is not None:  # built by hand: there is no spec to parse again
+            shape = _check_input_shape(input_shape)
+            if (spec.input_shape, spec.outputs) != (shape, outputs):
+                raise InputError(
+                    f"architecture {spec.spec!r} was built for inputs {spec.input_shape} and "
+                    f"{spec.outputs} outputs, not {shape} and {outputs}; build it again with "
+                    "Architecture.from_module"
+                )
+            return spec
         spec = spec.spec
     if not isinstance(spec, str):
         raise InputError(
@@ -466,13 +543,15 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
             "a name and a few KEY=VALUE parameters (e.g. 'cnn:channels=32-64,kernel=5')"
         )
     shape = _check_input_shape(input_shape)
-    if isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1:
-        raise InputError(f"outputs must be a positive integer, got {outputs!r}")
+    _check_outputs(outputs)
     name, _, rest = spec.strip().partition(":")
     name = name.strip().lower()
+    if name == "py":
+        return _user_architecture(spec, shape, outputs)
     if name not in _PARAMS:
         raise InputError(
-            f"unknown architecture {name!r} in spec {spec!r}; valid: {', '.join(ARCHITECTURES)}"
+            f"unknown architecture {name!r} in spec {spec!r}; valid: {', '.join(ARCHITECTURES)}, "
+            "or py:MODULE:FACTORY (your own flax module)"
         )
     allowed = _PARAMS[name]
     given = parse_options(rest, what=f"architecture spec {spec!r}", allowed=allowed, lower=True)
@@ -563,5 +642,101 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
         input_shape=shape,
         outputs=k,
         params=MappingProxyType(p),
+        module=module,
+    )
+
+
+# --- the user's own modules -----------------------------------------------------------------
+
+
+def _check_outputs(outputs) -> None:
+    if isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1:
+        raise InputError(f"outputs must be a positive integer, got {outputs!r}")
+
+
+def _check_user_module(module, spec: str, shape: tuple[int, ...], outputs: int, *, source: str):
+    """Check a user's module against the task (see :meth:`Architecture.from_module`); returns
+    ``{"parameters": count}``. Everything runs on abstract values (``jax.eval_shape``)."""
+    from ibcomplexity._limits import check_memory
+    from ibcomplexity._user_code import one_line
+
+    what = f"architecture {spec!r}"
+    if not isinstance(module, nn.Module):
+        kind = type(module)
+        if isinstance(module, type) and issubclass(module, nn.Module):
+            got = f"the class {module.__name__}, not an instance of it"
+        elif kind.__module__.startswith("flax.nnx"):
+            got = "a flax.nnx module; only flax.linen modules are supported"
+        else:
+            got = f"a {kind.__module__}.{kind.__qualname__}, not a flax.linen.Module"
+        raise InputError(f"{what}: {source} gave {got}")
+    d = math.prod(shape)
+    flat = f" (flattened {shape})" if len(shape) > 1 else ""
+    x = jax.ShapeDtypeStruct((2, d), jnp.float32)
+    try:
+        variables = jax.eval_shape(module.init, jax.random.key(0), x)
+    except Exception as e:
+        raise InputError(
+            f"{what}: initialising it on inputs of shape (2, {d}){flat} failed: {one_line(e)}"
+        ) from None
+    leaves = jax.tree.leaves(variables.get("params", {}) if hasattr(variables, "get") else {})
+    if not leaves:
+        raise InputError(
+            f"{what} has no trainable parameters (its 'params' collection is empty); training "
+            "needs some"
+        )
+    try:
+        out = jax.eval_shape(module.apply, variables, x)
+    except Exception as e:
+        raise InputError(
+            f"{what}: module.apply(variables, x) on inputs of shape (2, {d}){flat} failed: "
+            f"{one_line(e)} (a hypothesis must be a pure function of its weights: no mutable "
+            "batch statistics, no dropout RNGs)"
+        ) from None
+    if not isinstance(out, jax.ShapeDtypeStruct):
+        raise InputError(
+            f"{what} returns a {type(out).__name__}, not one array of shape (batch, {outputs})"
+        )
+    if out.shape != (2, outputs):
+        raise InputError(
+            f"{what} returns outputs of shape {out.shape} for a batch of 2 inputs; expected "
+            f"(2, {outputs}): one output per class"
+        )
+    if not jnp.issubdtype(out.dtype, jnp.floating):
+        raise InputError(f"{what} returns {out.dtype} outputs; expected floating point")
+    count = sum(math.prod(a.shape) for a in jax.tree.leaves(variables))
+    check_memory(
+        4 * count,
+        f"{what} ({count:,} parameters of 4 bytes, one network's weights)",
+        hint="use a smaller network",
+    )
+    return {"parameters": int(count)}
+
+
+def _user_architecture(spec: str, shape: tuple[int, ...], outputs: int) -> Architecture:
+    """``py:MODULE:FACTORY[:KEY=VALUE,...]``: ``FACTORY(**options)`` returns a linen module;
+    ``outputs`` (k) and ``input_shape`` are passed too when it takes them."""
+    from ibcomplexity._user_code import accepts, call_user, code_digest, load_object
+
+    parsed, factory = load_object(spec, what="architecture")
+    kwargs = parsed.kwargs
+    for key, value in (("outputs", outputs), ("input_shape", shape)):
+        if key not in kwargs and accepts(factory, key):
+            kwargs[key] = value
+    module = call_user(factory, kwargs, spec=parsed.text, what="architecture")
+    checked = _check_user_module(module, parsed.text, shape, outputs, source=parsed.name)
+    params = {
+        "module": parsed.module,
+        "factory": parsed.name,
+        **dict(parsed.options),
+        "code": code_digest(factory),
+        **checked,
+    }
+    return Architecture(
+        name="py",
+        spec=parsed.text,
+        input_shape=shape,
+        outputs=outputs,
+        params=MappingProxyType(params),
         module=module,
     )
