@@ -347,6 +347,20 @@ _SCHEMES: dict[str, _Scheme] = {
         "ibcomplexity.tasks.table",
         ("npy:X.npy,Y.npy          features (n, ...) and labels (n,) saved with numpy.save",),
     ),
+    "parquet": _Scheme(
+        "ibcomplexity.tasks.arrow",
+        (
+            "parquet:FILE[:label=COLUMN][:features=COL;COL...]  a Parquet file: numeric, "
+            "fixed-length list and image columns (pip install 'ibcomplexity[parquet]')",
+        ),
+    ),
+    "hf": _Scheme(
+        "ibcomplexity.tasks.arrow",
+        (
+            "hf:DIR[:split=NAME][:label=COLUMN][:features=COL;COL...]  a Hugging Face dataset "
+            "saved with save_to_disk (default split 'test'; pip install 'ibcomplexity[hf]')",
+        ),
+    ),
     "cartpole": _Scheme(
         "ibcomplexity.tasks.mdp",
         (
