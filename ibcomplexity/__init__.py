@@ -17,10 +17,12 @@ The curated public API, by use (each name also lives in the subpackage that owns
   :class:`TaskStatistics` (:class:`IntrinsicDimension`, :class:`Resolution`), data cards
   :func:`load_card` / :func:`bound_from_card`.
 - **The direct estimate** (Boopathy et al., IJCAI 2024): Gaussian-process spaces
-  :func:`make_kernel`, :class:`GPSpace`, :func:`gp_posterior`, the exact :func:`inductive_bias`
-  -> :class:`GPInductiveBias`; sampled hypotheses :func:`sample_losses`, networks
-  :func:`parse_arch`, :class:`TrainConfig`, :func:`train_hypotheses`; any sample of losses
-  :func:`estimate_bits` -> :class:`BitsEstimate`.
+  :func:`make_kernel`, :class:`Kernel` (your own: :meth:`Kernel.from_function`),
+  :class:`GPSpace`, :func:`gp_posterior`, the exact :func:`inductive_bias` ->
+  :class:`GPInductiveBias`; sampled hypotheses :func:`sample_losses`, networks
+  :func:`parse_arch`, :class:`Architecture` (your own Flax module:
+  :meth:`Architecture.from_module`), :class:`TrainConfig`, :func:`train_hypotheses`; any sample
+  of losses :func:`estimate_bits` -> :class:`BitsEstimate`.
 - **Batch jobs:** :func:`load_job`, :func:`run_job`.
 - **Plumbing every user meets:** :func:`to_json` (the one JSON rule), :class:`InputError`,
   ``__version__``.
@@ -81,10 +83,12 @@ _LAZY = {
     "Resolution": "ibcomplexity.results",
     # the direct estimate
     "GPSpace": "ibcomplexity.hypotheses",
+    "Kernel": "ibcomplexity.hypotheses",
     "make_kernel": "ibcomplexity.hypotheses",
     "gp_posterior": "ibcomplexity.hypotheses",
     "sample_losses": "ibcomplexity.hypotheses",
     "parse_arch": "ibcomplexity.hypotheses",
+    "Architecture": "ibcomplexity.hypotheses",
     "TrainConfig": "ibcomplexity.hypotheses",
     "train_hypotheses": "ibcomplexity.hypotheses",
     "inductive_bias": "ibcomplexity.estimate",
@@ -134,10 +138,12 @@ __all__ = [
     "IntrinsicDimension",
     "Resolution",
     "GPSpace",
+    "Kernel",
     "make_kernel",
     "gp_posterior",
     "sample_losses",
     "parse_arch",
+    "Architecture",
     "TrainConfig",
     "train_hypotheses",
     "inductive_bias",
@@ -179,7 +185,9 @@ if TYPE_CHECKING:  # static checkers and IDEs see the names eagerly
     )
     from ibcomplexity.estimate import BitsEstimate, GPInductiveBias, estimate_bits, inductive_bias
     from ibcomplexity.hypotheses import (
+        Architecture,
         GPSpace,
+        Kernel,
         TrainConfig,
         gp_posterior,
         make_kernel,

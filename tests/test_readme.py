@@ -314,3 +314,116 @@ def test_readme_estimate_output_is_what_the_command_prints(tmp_path):
     ).stdout
     got = [line.rstrip() for line in out.splitlines()]
     assert got == [line.rstrip() for line in block.splitlines()]
+
+
+def _setup_and_command(text: str, marker: str) -> tuple[str, str, str]:
+    """``(python -c setup line, $ command, its printed block)`` of a README example."""
+    block = text.split(marker, 1)[1].split("```", 1)[0]
+    head = text.split(marker, 1)[0].rsplit("```", 1)[1]
+    setup = [line.removeprefix("$ ") for line in head.splitlines() if line.startswith("$ python")]
+    return setup[0], marker.removeprefix("$ ").strip(), block
+
+
+@pytest.mark.integration
+def test_readme_csv_example_is_what_the_commands_print(tmp_path):
+    """The CSV example: the setup line writes the table, ``ibc estimate`` on it prints the block
+    every character (100 columns), and the reading quotes the JSON; the user kernel's number."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    text = README.read_text()
+    marker = (
+        "$ ibc estimate --dataset csv:wine.csv:label=cultivar@normalize=standard --n-train 100 "
+        "--n-test 78\n"
+    )
+    setup, cmd, block = _setup_and_command(text, marker)
+    env = dict(os.environ, COLUMNS="100", JAX_PLATFORMS="cpu")
+    code = shlex.split(setup)[2]
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True)
+    argv = [sys.executable, "-m", "ibcomplexity", *shlex.split(cmd)[1:]]
+    out = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    got = [line.rstrip() for line in out.stdout.splitlines()]
+    assert got == [line.rstrip() for line in block.splitlines()]
+    d = json.loads((tmp_path / "ibc-out" / "estimate.json").read_text())
+    flat = " ".join(text.split())
+    gp, stats = d["gp"], d["statistics"]
+    bound = d["bound"]["integer-degree"]["bits"]
+    mantissa, exponent = f"{bound:.1e}".split("e")
+    assert f"at most {mantissa}e{int(exponent)} bits" in flat
+    m, delta, radius = (
+        stats["intrinsic_dimension"]["rounded"],
+        stats["resolution"]["delta"],
+        stats["radius"],
+    )
+    assert f"intrinsic dimension of {m}, and a class separation of {delta:.2f} against a " in flat
+    assert f"radius of {radius:.2f})" in flat
+    reading = (
+        f"{gp['bits']:.0f} bits ({gp['bits_per_test_point']:.2f} per test point) to draw a "
+        f"hypothesis with test MSE at most 0.01, when a typical posterior sample has MSE "
+        f"{gp['mean_mse']:.3f} and the posterior mean {gp['posterior_mean_mse']:.3f}"
+    )
+    assert reading in flat
+    kernel = re.search(r"```\n(ibc kernel --dataset csv:wine.csv.*?)```", text, re.S).group(1)
+    argv = [sys.executable, "-m", "ibcomplexity", *kernel.replace("\\\n", " ").split()[1:]]
+    argv = [a.replace("experiments/", str(ROOT / "experiments") + "/") for a in argv]
+    out = subprocess.run(
+        [*argv, "--json", "--quiet"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    rq = json.loads(out.stdout)["exact"]["bits"]
+    assert f"needs {rq:.1f} bits where the RBF kernel's space needed {gp['bits']:.1f}" in flat
+
+
+USER_COMPARE = "experiments/results/compare_mnist_user/compare.json"
+
+
+def test_readme_user_module_comparison_is_the_recorded_one():
+    """The user's Flax module against a built-in MLP on MNIST (about 2 min on 2 CPU cores, so
+    recorded; the README command test reruns the command): the file, the command, the table and
+    the reading."""
+    d = _json_file(USER_COMPARE)
+    text = README.read_text()
+    flat = " ".join(text.split())
+    module = (ROOT / "experiments" / "my_models.py").read_text()
+    assert f"```python\n{module}```" in text
+    assert mnist_compare_rows(d) in text
+    (diff,) = d["differences_vs_first"]
+    assert diff["resolved"] and diff["bound_resolved"] and not diff["saturated"]
+    a = d["architectures"]
+    assert a[0]["arch"] == "py:my_models:SmallConvNet" and len(a[0]["training"]["code"]) == 16
+    lo, hi = diff["bits_gp_ci"]
+    assert f"MLP provides {diff['bits_gp']:.0f} bits more [{lo:.0f}, {hi:.0f}]" in flat
+    blo, bhi = diff["bound_log10_ci"]
+    err = [r["provided"]["achieved_test_error"] for r in a]
+    assert f"classification error ({err[0]:.3f} against {err[1]:.3f})" in flat
+    assert (
+        f"CNN provides {-diff['bound_log10']:.3f} log10 bits more [{-bhi:.3f}, {-blo:.3f}]" in flat
+    )
+    acc = [r["training"]["test_accuracy_fit"]["mean"] for r in a]
+    assert f"(accuracy {acc[0]:.3f} against {acc[1]:.3f})" in flat
+    fit = a[0]["training"]["fit"]
+    assert f"{fit} of the 24 convolutional networks fit" in flat
+    cmd = re.search(r"```\n(ibc compare --dataset mnist --arch py:.*?)```", text, re.S).group(1)
+    recorded = [x for x in d["inputs"]["argv"] if x not in ("--json", "--quiet")]
+    assert cmd.replace("\\\n", " ").split()[1:] == recorded
+
+
+@pytest.mark.integration
+def test_readme_python_route_example_runs(tmp_path, monkeypatch):
+    """The Python route: the user's module instance passed to compare_architectures."""
+    import sys
+
+    text = README.read_text()
+    module = re.search(r"```python\n(# my_models.py\n.*?)```", text, re.S).group(1)
+    (tmp_path / "my_models.py").write_text(module)
+    code = re.search(r"```python\n(import ibcomplexity as ibc\nfrom my_models.*?)```", text, re.S)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "my_models", raising=False)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(compile(code.group(1), "README.md", "exec"), {})
+    printed = buf.getvalue().strip()
+    assert f"# prints: {printed}" in code.group(1)

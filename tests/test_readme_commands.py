@@ -24,12 +24,16 @@ pytestmark = pytest.mark.integration
 ELSEWHERE = ("--epochs 64", "--samples 128 --epochs 20")
 
 
-def readme_blocks() -> list[list[str]]:
-    """The ``ibc`` commands of each README code block, continuation lines joined."""
+def readme_blocks(*, setup: bool = False) -> list[list[str]]:
+    """The ``ibc`` commands of each README code block, continuation lines joined; with
+    ``setup``, also the ``$ python -c ...`` lines that prepare a command's input (a CSV file)."""
     blocks, block = [], None
     for raw in README.read_text().replace("\\\n", " ").splitlines():
         if raw.startswith("```"):
             block = [] if block is None else blocks.append(block)
+            continue
+        if setup and block is not None and raw.startswith("$ python -c "):
+            block.append(raw.removeprefix("$ "))
             continue
         line = raw.strip().removeprefix("$ ").split("  #")[0].strip()
         if block is not None and line.startswith("ibc "):
@@ -37,11 +41,20 @@ def readme_blocks() -> list[list[str]]:
     return [b for b in blocks if b]
 
 
+def readme_files() -> dict[str, str]:
+    """The files the README asks the reader to save: ``python`` blocks whose first line is
+    ``# NAME.py`` (``my_models.py``), by name."""
+    found = re.findall(r"```python\n# (\w+\.py)\n(.*?)```", README.read_text(), re.S)
+    return {name: f"# {name}\n{body}" for name, body in found}
+
+
 def readme_commands() -> list[str]:
     return [c for b in readme_blocks() for c in b]
 
 
 def _runnable(cmd: str) -> bool:
+    if cmd.startswith("python -c "):
+        return True  # a setup line: Python code, not a synopsis
     synopsis = "[" in cmd.split("|")[0] or re.search(r"\b(SPEC|NAME|DIR)\b|\.\.\.", cmd)
     return not synopsis and not any(s in cmd for s in ELSEWHERE)
 
@@ -49,8 +62,8 @@ def _runnable(cmd: str) -> bool:
 COMMANDS = [c for c in readme_commands() if _runnable(c)]
 #: Each code block's runnable commands, run in order (``ibc card ... > f.md`` then
 #: ``ibc bound --card f.md``).
-BLOCKS = [[c for c in b if _runnable(c)] for b in readme_blocks()]
-BLOCKS = [b for b in BLOCKS if b]
+BLOCKS = [[c for c in b if _runnable(c)] for b in readme_blocks(setup=True)]
+BLOCKS = [b for b in BLOCKS if any(c.startswith("ibc ") for c in b)]
 
 
 def test_the_readme_has_the_commands_it_should():
@@ -86,12 +99,23 @@ def workdir(tmp_path_factory):
         # the layout 'ibc data download mnist' writes
         data = _fake_mnist(work / "data")
     (work / "experiments").symlink_to(ROOT / "experiments")
+    for name, text in readme_files().items():  # saved by the reader before the commands
+        (work / name).write_text(text)
     env = dict(os.environ, IBC_DATA=str(data), COLUMNS="100", JAX_PLATFORMS="cpu")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return work, env
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[b[0][:60] for b in BLOCKS])
+def test_the_readme_files_and_setup_lines_are_found():
+    """The user-model example's file and the CSV example's setup line are picked up (else the
+    commands after them would fail for want of their input, not for a fault of the tool)."""
+    assert "my_models.py" in readme_files()
+    assert (ROOT / "experiments" / "my_models.py").read_text() == readme_files()["my_models.py"]
+    setup = [c for b in BLOCKS for c in b if c.startswith("python -c ")]
+    assert any("wine.csv" in c for c in setup)
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[b[-1][:60] for b in BLOCKS])
 def test_readme_commands_run_as_written(workdir, block):
     work, env = workdir
     assert shutil.which("ibc", path=env["PATH"]), "the environment's ibc is not on PATH"

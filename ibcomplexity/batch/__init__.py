@@ -53,7 +53,9 @@ Job file schema (TOML)
     [[spaces]]              # one table per hypothesis space; at least one (none needed when
                             #   every task is a card)
     type = "gp"             # Gaussian-process / kernel space
-    kernel = "rbf"          # kernel spec (see `ibc kernel --help`), default "rbf"
+    kernel = "rbf"          # kernel spec (see `ibc kernel --help`), default "rbf"; your own:
+                            #   "py:./kernels.py:my_kernel" (a .py path relative to this file;
+                            #   the file's SHA-256 is part of the job's content hash)
     bandwidth = "median"    # a number or "median" (default; not for nngp)
     preprocess = "none"     # none | unit | standardize (default none)
     dtype = "float32"       # float32 | float64: dtype of the sampled losses (default float32)
@@ -61,7 +63,8 @@ Job file schema (TOML)
 
     [[spaces]]
     type = "nn"             # neural networks trained from random initialisations
-    arch = "mlp:width=256,depth=2"   # required: architecture spec (see `ibc nn --help`)
+    arch = "mlp:width=256,depth=2"   # required: architecture spec (see `ibc nn --help`);
+                            #   your own Flax module: "py:./models.py:make_net" (as for kernel)
     epochs = 20             # default 20 (at most 10**6)
     batch_size = 50         # default 50; <= every task's n_train
     lr = 1e-3               # default 1e-3

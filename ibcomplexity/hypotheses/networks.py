@@ -503,8 +503,9 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
     Args:
       spec: e.g. ``"mlp:width=512,depth=2,act=relu"``, ``"cnn:channels=32-64,kernel=5"``,
         ``"mixer:patch=4,dim=64,depth=2"``, ``"rf:width=1024"``, ``"linear"``,
-        ``"reference:width=256,depth=1"``; or an :class:`Architecture` (its spec is re-parsed
-        for the given shapes).
+        ``"reference:width=256,depth=1"``, ``"py:my_models:make_convnet:width=32"`` (your own
+        module, from a factory); an :class:`Architecture` (its spec is re-parsed for the given
+        shapes); or a ``flax.linen.Module`` instance (:meth:`Architecture.from_module`).
       input_shape: ``d`` or ``(d,)`` for flat inputs, ``(H, W)`` or ``(H, W, C)`` for images.
       outputs: k, the number of outputs (classes).
 
@@ -533,6 +534,8 @@ def parse_arch(spec: str | Architecture, *, input_shape, outputs: int) -> Archit
                 )
             return spec
         spec = spec.spec
+    if isinstance(spec, nn.Module):  # the Python route: the user's module itself
+        return Architecture.from_module(spec, input_shape=input_shape, outputs=outputs)
     if not isinstance(spec, str):
         raise InputError(
             f"architecture spec must be a string like 'mlp:width=512,depth=2', got {spec!r}"

@@ -61,7 +61,7 @@ class ArchitectureComparison:
 
 def compare_architectures(
     dataset: str,
-    archs: Sequence[str],
+    archs: Sequence[Any],
     *,
     samples: int,
     epochs: int,
@@ -85,8 +85,10 @@ def compare_architectures(
 
     Args:
       dataset: a labelled dataset spec (classification: the base spaces need class labels).
-      archs: architecture specs, at least one, each once; the first is the reference of the
-        differences.
+      archs: architectures, at least one, each once; the first is the reference of the
+        differences. Each is a spec (``"mlp:width=256"``, ``"py:my_models:make_net"``), an
+        :class:`~ibcomplexity.hypotheses.Architecture` or a ``flax.linen.Module`` instance (your
+        own module, taking flattened inputs; :meth:`Architecture.from_module`).
       samples, epochs, batch_size, lr, optimizer, weight_decay, loss, chunk, fit_threshold,
         precision: the training of every architecture
         (:func:`~ibcomplexity.workflows.nn_space.train_space`).
@@ -131,7 +133,7 @@ def compare_architectures(
     bar = progress or (lambda description: None)
     trained, rows = [], []
     stats = task_statistics(task.x_train, task.labels_train, seed=split_seed, dataset=task.name)
-    for spec, arch in zip(archs, parsed, strict=True):
+    for arch in parsed:
         res, seconds = train_space(
             arch,
             task,
@@ -145,7 +147,7 @@ def compare_architectures(
             loss=loss,
             chunk=chunk,
             fit_threshold=fit_threshold,
-            progress=bar(f"training {spec}"),
+            progress=bar(f"training {arch.spec}"),
             precision=precision,
         )
         check_fits(res)

@@ -91,8 +91,11 @@ def training_summary(arch, res, seconds: float) -> dict[str, Any]:
     # float64, as the estimate and the provided bias read them (a float32 median of an even count
     # rounds the mean of the middle two differently)
     mse, acc = res.test_mse[fit].astype(np.float64), res.test_accuracy[fit].astype(np.float64)
+    # the user's own module: which version of its code trained these networks (file SHA-256)
+    code = {"code": arch.params.get("code")} if arch.name == "py" else {}
     return {
         "arch": arch.spec,
+        **code,
         "parameters": int(arch.num_parameters),
         "networks": res.num,
         "fit": res.num_fit,
@@ -164,7 +167,7 @@ class NNSpaceEstimate:
 def nn_space_estimate(
     dataset: str = "digits",
     *,
-    arch: str,
+    arch: Any,
     target_mse: float,
     samples: int,
     epochs: int,
@@ -187,8 +190,10 @@ def nn_space_estimate(
 
     Args:
       dataset: a dataset spec or a regression source.
-      arch: an architecture spec (``"mlp:width=256,depth=2"``, see
-        :func:`~ibcomplexity.hypotheses.arch_specs_help`).
+      arch: an architecture spec (``"mlp:width=256,depth=2"``, ``"py:my_models:make_net"``;
+        see :func:`~ibcomplexity.hypotheses.arch_specs_help`), an
+        :class:`~ibcomplexity.hypotheses.Architecture`, or your own ``flax.linen.Module``
+        instance (taking flattened inputs; :meth:`Architecture.from_module`).
       target_mse: the target per-entry test MSE (> 0).
       samples, epochs, batch_size, lr, optimizer, weight_decay, loss, chunk, fit_threshold,
         precision: the training (:func:`~ibcomplexity.hypotheses.train_hypotheses`).
