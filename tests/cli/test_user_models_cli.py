@@ -113,3 +113,33 @@ def test_a_batch_job_trains_a_user_module_and_hashes_its_code(capsys, tmp_path):
     module.unlink()
     with pytest.raises(InputError, match=r"spaces\[0\]\.arch.*no Python file"):
         load_job(job_file, check_data=False)
+
+
+def test_a_batch_job_reads_a_parquet_table_beside_it(capsys, tmp_path):
+    """Dataset specs of the user's own data in a batch job: a Parquet file, path relative to the
+    job file, loaded and validated like any dataset (a bad label column names the field)."""
+    pa = pytest.importorskip("pyarrow")  # the [parquet] extra (part of [test])
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from ibcomplexity.tasks import load_dataset
+
+    digits = load_dataset("digits")
+    folder = tmp_path / "job"
+    (folder / "data").mkdir(parents=True)
+    columns = {f"p{i}": digits.x[:, i].astype(np.float64) for i in range(digits.x.shape[1])}
+    pq.write_table(pa.table({**columns, "digit": digits.y}), folder / "data" / "d.parquet")
+    job_file = folder / "job.toml"
+    text = JOB.replace('dataset = "digits"', 'dataset = "parquet:data/d.parquet:label=digit"')
+    text = text.split("[[spaces]]")[0] + '[[spaces]]\ntype = "gp"\n'
+    job_file.write_text(text)
+    job = load_job(job_file)
+    assert job.tasks[0].resolved == f"parquet:{folder / 'data' / 'd.parquet'}:label=digit"
+    np.testing.assert_allclose(job.datasets[0].x, digits.x, rtol=1e-6)
+    rc = main(["batch", str(job_file), "--out", str(tmp_path / "out"), "--json", "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[0]["exact_bits"] > 0
+    job_file.write_text(text.replace("label=digit", "label=nope"))
+    with pytest.raises(InputError, match=r"tasks\[0\]\.dataset.*has no column 'nope'"):
+        load_job(job_file)
